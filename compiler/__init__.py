@@ -1,0 +1,1 @@
+"""The govrule compiler: parse → build → resolve → graph → lower."""

@@ -1,0 +1,153 @@
+"""Pass 2, build: the syntax tree's declarations -> IR declarations and the vocabulary.
+
+Reads the period, levels, publications, forms, categories, tags, event kinds and unit
+groups. Reports what the declarations themselves contradict: a unit in two groups, a
+count that its list contradicts, weights that do not add up.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from . import ir
+from . import syntax as S
+from .diagnostics import Diagnostics, did_you_mean
+from .normalize import normalize
+from .segment import (CATEGORY, EVENT, FORM, GROUP, LEVEL, PUBLICATION, TAG, Vocabulary,
+                      default_vocabulary)
+
+DEFAULT_YEAR = 2023
+BUILTIN_EVENTS = ("报送", "采用", "批示")
+
+
+@dataclass
+class Declarations:
+    title: str
+    document_number: str | None
+    period: ir.Period
+    subunits_count_for_parent: bool
+    level_aliases: tuple[tuple[str, str], ...]
+    publications: tuple[ir.Publication, ...]
+    forms: frozenset[str]
+    categories: frozenset[str]
+    tags: frozenset[str]
+    events: tuple[ir.EventKind, ...]
+    groups: tuple[ir.Group, ...]
+    units: tuple[ir.Unit, ...]
+    weights: tuple[ir.WeightSet, ...]
+    vocabulary: Vocabulary
+
+
+def build(policy: S.PolicySyntax, diagnostics: Diagnostics) -> Declarations:
+    """Turn the declarations of a parsed policy into IR, checking them against each other."""
+    headers = {h.key: h for h in policy.headers}
+    vocab = default_vocabulary()
+
+    level_aliases = []
+    for decl in policy.levels:
+        for alias in decl.aliases:
+            level_aliases.append((normalize(alias.value), decl.level))
+            vocab.add(alias.value, LEVEL, decl.level)
+        vocab.add(decl.level + "级", LEVEL, decl.level)
+    for level in ir.LEVELS:
+        vocab.add(level + "级", LEVEL, level)
+
+    publications = []
+    for decl in policy.publications:
+        name = normalize(decl.name.value)
+        aliases = tuple(normalize(a.value) for a in decl.aliases)
+        publications.append(ir.Publication(name, frozenset(t.value for t in decl.levels), aliases, decl.span))
+        for surface in (name, *aliases):
+            vocab.add(surface, PUBLICATION, name)
+
+    kinds = {"form": (FORM, set()), "category": (CATEGORY, set()), "tag": (TAG, set())}
+    for decl in policy.vocab:
+        role, names = kinds[decl.kind]
+        for text in decl.names:
+            names.add(normalize(text.value))
+            vocab.add(text.value, role, normalize(text.value))
+
+    events = [ir.EventKind(name, True) for name in BUILTIN_EVENTS]
+    for decl in policy.events:
+        name = normalize(decl.name.value)
+        events.append(ir.EventKind(name, decl.measure is None, decl.span))
+        vocab.add(name, EVENT, name)
+
+    groups, units = _groups(policy.groups, diagnostics)
+    for group in groups:
+        vocab.add(group.name, GROUP, group.name)
+
+    weights = []
+    for decl in policy.weights:
+        total = sum((w for _, w in decl.weights), Fraction(0))
+        if total != 1:
+            diagnostics.add("GR203", decl.name.span, name=decl.name.value, total=_percent(total),
+                            hint="按文件原样声明时可保留此提示；否则请核对各项权重")
+        weights.append(ir.WeightSet(decl.name.value, tuple((t.value, w) for t, w in decl.weights), decl.span))
+
+    title = headers["title"].value.value if "title" in headers else ""
+    docno = headers["docno"].value.value if "docno" in headers else None
+    return Declarations(
+        title=title, document_number=docno, period=_period(policy.period),
+        subunits_count_for_parent="subunits" in headers,
+        level_aliases=tuple(level_aliases), publications=tuple(publications),
+        forms=frozenset(kinds["form"][1]), categories=frozenset(kinds["category"][1]),
+        tags=frozenset(kinds["tag"][1]), events=tuple(events), groups=tuple(groups),
+        units=tuple(units), weights=tuple(weights), vocabulary=vocab)
+
+
+def _period(decl: S.PeriodDecl | None) -> ir.Period:
+    if decl is None:
+        return ir.Period(f"{DEFAULT_YEAR}-01-01", f"{DEFAULT_YEAR}-12-31", False)
+    if decl.start:
+        return ir.Period(decl.start, decl.end, True)
+    return ir.Period(f"{decl.year}-01-01", f"{decl.year}-12-31", decl.named)
+
+
+_PAREN = re.compile(r"^(.*?)[（(](.*?)[）)](.*)$")
+
+
+def split_unit_name(text: str) -> tuple[str, tuple[str, ...]]:
+    """财政（地税）局 -> (财政局, (地税局,)); 商务局(招商服务局) -> (商务局, (招商服务局,))."""
+    match = _PAREN.match(text.strip())
+    if not match:
+        return text.strip(), ()
+    before, inside, after = (part.strip() for part in match.groups())
+    name, more = split_unit_name(before + after)
+    return name, (inside + after, *more) if inside else more
+
+
+def _groups(decls, diagnostics: Diagnostics) -> tuple[list[ir.Group], list[ir.Unit]]:
+    groups, units = [], []
+    seen: dict[str, tuple[str, S.Text]] = {}
+    for decl in decls:
+        members = []
+        for member in decl.members:
+            name, aliases = split_unit_name(member.value)
+            key = normalize(name)
+            if key in seen:
+                first_group, first = seen[key]
+                diagnostics.add("GR201", member.span, related=(first.span,), unit=name,
+                                first=first_group, second=decl.name.value,
+                                hint="一个单位只能属于一个单位组，请删去其中一处")
+                continue
+            seen[key] = (decl.name.value, member)
+            members.append(name)
+            units.append(ir.Unit(name, decl.name.value, aliases, member.span))
+        if decl.claimed_count is not None and decl.claimed_count != len(decl.members):
+            diagnostics.add("GR202", decl.name.span, group=decl.name.value, claimed=decl.claimed_count,
+                            listed=len(decl.members), hint="以名单为准；如文件原文如此，可保留此提示")
+        attributes = tuple((normalize(t.value), v) for t, v in decl.attributes)
+        groups.append(ir.Group(decl.name.value, tuple(members), decl.claimed_count, attributes, decl.span))
+    return groups, units
+
+
+def _percent(value: Fraction) -> str:
+    number = value * 100
+    text = str(int(number)) if number.denominator == 1 else f"{float(number):g}"
+    return text + "%"
+
+
+def suggest_unit(name: str, units) -> str | None:
+    return did_you_mean(name, [u.name for u in units])

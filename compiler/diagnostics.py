@@ -1,0 +1,96 @@
+"""Diagnostics: what a pass found, with a stable code, a Chinese message and a span.
+
+Passes collect diagnostics and never print; the CLI renders them. Each code's template
+lives here, beside the code, so that `docs/diagnostics.md` and the messages agree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .span import Span
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITY_NAMES = {ERROR: "错误", WARNING: "警告", INFO: "提示"}
+
+# code -> (severity, message template)
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # GR0xx: the text does not parse
+    "GR001": (ERROR, "无法理解「{text}」：{reason}"),
+    "GR002": (ERROR, "这一行没有写完：{reason}"),
+    "GR003": (ERROR, "无法读取政策文件：{reason}"),
+    "GR004": (ERROR, "数字「{text}」无法识别"),
+    "GR005": (ERROR, "日期「{text}」无法识别"),
+    "GR006": (ERROR, "「{text}」无法识别：{reason}"),
+    # GR1xx: names
+    "GR101": (ERROR, "「{text}」不是已声明的{kind}"),
+    "GR102": (ERROR, "「{name}」未定义"),
+    "GR103": (ERROR, "单位组没有「{name}」这一项数值"),
+    "GR104": (ERROR, "「{name}」重复定义"),
+    "GR105": (ERROR, "「{name}」不是计分项，无法统计信息数"),
+    "GR106": (ERROR, "条款里没有可计分的事项：{text}"),
+    # GR2xx: declarations that contradict themselves
+    "GR201": (WARNING, "单位「{unit}」同时出现在「{first}」和「{second}」两个单位组"),
+    "GR202": (WARNING, "单位组「{group}」写明共{claimed}个单位，实际列出{listed}个"),
+    "GR203": (WARNING, "「{name}」各项权重合计{total}，不是100%"),
+    "GR204": (ERROR, "级别只能是 国家、省、市、县，「{text}」不是"),
+    # GR3xx: how rules combine
+    "GR301": (WARNING, "计分项「{block}」有{count}个加倍条件可能同时适用，但没有声明叠加方式"),
+    "GR302": (WARNING, "计分项「{block}」里有条款可能匹配同一行，但没有声明同一行如何合并"),
+    "GR303": (WARNING, "计分项「{block}」的信息可能被多次计分，但没有声明同一信息如何合并"),
+    "GR304": (ERROR, "「{text}」看不出合并方式：{reason}"),
+    # GR4xx: the dependency graph
+    "GR401": (ERROR, "计算依赖形成循环：{cycle}"),
+    "GR402": (WARNING, "「{name}」已定义但没有被使用"),
+}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    severity: str
+    message: str
+    span: Span
+    hint: str | None = None
+    related: tuple[Span, ...] = field(default=())
+
+    def to_json(self) -> dict:
+        data = {"code": self.code, "severity": self.severity, "message": self.message,
+                "file": self.span.file, "line": self.span.line, "column": self.span.column,
+                "end_line": self.span.end_line, "end_column": self.span.end_column}
+        if self.hint:
+            data["hint"] = self.hint
+        if self.related:
+            data["related"] = [{"file": s.file, "line": s.line, "column": s.column} for s in self.related]
+        return data
+
+
+class Diagnostics:
+    """An append-only collection that every pass writes into."""
+
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+
+    def add(self, code: str, span: Span, hint: str | None = None,
+            related: tuple[Span, ...] = (), **fields) -> Diagnostic:
+        severity, template = CATALOGUE[code]
+        diagnostic = Diagnostic(code, severity, template.format(**fields), span, hint, related)
+        self.items.append(diagnostic)
+        return diagnostic
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == ERROR for d in self.items)
+
+    def sorted(self) -> list[Diagnostic]:
+        return sorted(self.items, key=lambda d: (d.span.file, d.span.line, d.span.column, d.code))
+
+
+def did_you_mean(word: str, candidates) -> str | None:
+    """The closest candidate, as a Chinese hint, or None."""
+    from difflib import get_close_matches
+
+    pool = list(dict.fromkeys(candidates))
+    matches = get_close_matches(word, pool, n=1, cutoff=0.5)
+    if not matches:
+        matches = [c for c in pool if c and (c in word or word in c)][:1]
+    return f"是否指「{matches[0]}」？" if matches else None

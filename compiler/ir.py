@@ -1,0 +1,251 @@
+"""The intermediate representation: a policy with every name resolved.
+
+Frozen dataclasses; spans take no part in equality, so two policies that say the same
+thing in different words (or scripts) compare equal.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from . import syntax as S
+from .span import Span
+
+LEVELS = ("国家", "省", "市", "县")          # highest first
+def _span():
+    return field(default=None, compare=False, repr=False)
+
+
+
+@dataclass(frozen=True)
+class Period:
+    start: str
+    end: str
+    year_named: bool
+
+
+@dataclass(frozen=True)
+class Publication:
+    name: str
+    levels: frozenset[str]
+    aliases: tuple[str, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class EventKind:
+    name: str
+    counts: bool            # 数量 counts occurrences (× 数量); False when it measures (周数)
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Unit:
+    name: str
+    group: str
+    aliases: tuple[str, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    members: tuple[str, ...]
+    claimed_count: int | None
+    attributes: tuple[tuple[str, Fraction], ...]
+    span: Span = _span()
+
+    def attribute(self, name: str) -> Fraction | None:
+        return dict(self.attributes).get(name)
+
+
+@dataclass(frozen=True)
+class ItemCondition:
+    """The item has (or has no) another row that matches `pattern`."""
+    exists: bool
+    pattern: "RowPattern"
+
+
+@dataclass(frozen=True)
+class RowPattern:
+    """Which ledger rows a rule is about. Empty sets mean 'any'."""
+    events: frozenset[str] = frozenset()
+    levels: frozenset[str] = frozenset()
+    publications: frozenset[str] = frozenset()
+    forms: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    tags: frozenset[str] = frozenset()
+    not_forms: frozenset[str] = frozenset()
+    not_categories: frozenset[str] = frozenset()
+    not_tags: frozenset[str] = frozenset()
+    groups: frozenset[str] = frozenset()
+    item_conditions: tuple[ItemCondition, ...] = ()
+
+    @property
+    def specificity(self) -> int:
+        """For 取最具体: a named publication beats a form, which beats a category or tag,
+        which beats a level alone."""
+        return (8 * bool(self.publications) + 4 * bool(self.forms or self.not_forms)
+                + 2 * bool(self.categories or self.tags or self.not_categories or self.not_tags)
+                + bool(self.levels))
+
+    def without_events(self) -> "RowPattern":
+        return RowPattern(frozenset(), self.levels, self.publications, self.forms, self.categories,
+                          self.tags, self.not_forms, self.not_categories, self.not_tags, self.groups,
+                          self.item_conditions)
+
+
+@dataclass(frozen=True)
+class Clause:
+    pattern: RowPattern
+    points: Fraction
+    exceptions: tuple[RowPattern, ...]
+    text: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Multiplier:
+    pattern: RowPattern
+    factor: Fraction
+    text: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Points given once per period (年/季/月) in which `expr` holds for the unit."""
+    grain: str
+    expr: "Expr"
+    points: Fraction
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Block:
+    """A named score: clauses over rows, combined per row and per item, then multiplied."""
+    name: str
+    clauses: tuple[Clause, ...]
+    row_mode: str | None          # "most_specific" | "sum"
+    item_mode: str | None         # "sum" | "max" | "once"
+    multipliers: tuple[Multiplier, ...]
+    stacking: str | None          # "add" | "multiply"
+    conditions: tuple[Condition, ...]
+    span: Span = _span()
+
+
+# Expressions: the syntax's, with names resolved.
+@dataclass(frozen=True)
+class Num:
+    value: Fraction
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A definition or a block, by name."""
+    name: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class GroupAttribute:
+    name: str                      # 目标, 月报送任务, …, or 单位数
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Count:
+    pattern: RowPattern
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ItemCount:
+    block: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class PeriodCount:
+    grain: str
+    condition: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Rank:
+    key: "Expr"
+    within_group: bool
+    descending: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str
+    left: "Expr"
+    right: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str
+    left: "Expr"
+    right: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Negate:
+    operand: "Expr"
+    span: Span = _span()
+
+
+Expr = Num | Quantity | GroupAttribute | Count | ItemCount | PeriodCount | Rank | BinOp | Compare | Not | Negate
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    expr: Expr
+    output: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class WeightSet:
+    name: str
+    weights: tuple[tuple[str, Fraction], ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Policy:
+    file: str = field(compare=False)
+    title: str
+    document_number: str | None
+    period: Period
+    subunits_count_for_parent: bool
+    level_aliases: tuple[tuple[str, str], ...]     # (normalised wording, level)
+    publications: tuple[Publication, ...]
+    forms: frozenset[str]
+    categories: frozenset[str]
+    tags: frozenset[str]
+    events: tuple[EventKind, ...]
+    groups: tuple[Group, ...]
+    units: tuple[Unit, ...]
+    blocks: tuple[Block, ...]
+    definitions: tuple[Definition, ...]
+    weights: tuple[WeightSet, ...]
+
+    @property
+    def outputs(self) -> tuple[Definition, ...]:
+        return tuple(d for d in self.definitions if d.output)

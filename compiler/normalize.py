@@ -1,0 +1,26 @@
+"""Name normalisation, shared by the compiler and the runtime (ledger.md, 'Normalisation').
+
+Traditional characters become simplified, full-width becomes half-width, and surrounding
+《》 and spaces are stripped. Each distinct string is converted once.
+"""
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+_STRIP = " \t\u3000《》<>"
+
+
+@lru_cache(maxsize=None)
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).strip(_STRIP)
+    if text.isascii():
+        return text
+    return to_simplified(text)
+
+
+@lru_cache(maxsize=None)
+def to_simplified(text: str) -> str:
+    from zhconv import convert  # loaded on first use: its tables take a moment to read
+
+    return convert(text, "zh-cn")

@@ -1,0 +1,373 @@
+"""Pass 1, parse: policy text -> syntax tree.
+
+The only module that imports Lark. Lark's errors become govrule diagnostics here, in Chinese,
+with a line and a column; they never leak out.
+"""
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from functools import lru_cache
+from importlib import resources
+
+from . import syntax as S
+from .diagnostics import Diagnostics
+from .numerals import parse_number
+from .span import Span
+
+# What each terminal is called when a drafter is told what was expected.
+TERMINAL_NAMES = {
+    "_FEN": "「分」", "_COLON": "冒号「：」", "_COMMA": "逗号「，」", "_ENUM": "顿号「、」",
+    "_LPAR": "左括号「（」", "_RPAR": "右括号「）」", "_LB": "「【」", "_RB": "「】」",
+    "_NL": "换行", "NUMBER": "分值（数字）", "DIGITS": "数字", "PERCENT": "百分数",
+    "PHRASE": "条款内容", "ARG_PHRASE": "要统计的事项", "NAME": "名称", "MEMBER": "单位名称",
+    "PUB_NAME": "刊物名称", "DEF_NAME": "结果名称", "REF": "名称", "LEVEL": "级别（国家/省/市/县）",
+    "VERB": "「计」「加」或「扣」", "PER": "「每条」", "MULT": "加倍（如「加一倍」）",
+    "ZERO_SCORE": "「不计分」", "EXCEPT": "「除外」", "TEXT": "内容", "DATE": "日期",
+    "YEAR": "年份", "ATTR": "单位组数值（如「目标50分」）", "CMP_OP": "比较符号",
+    "RANK_OPT": "排名范围或顺序", "IF": "「若」",
+}
+
+_SIGNS = {"扣": -1, "扣除": -1, "扣减": -1, "扣減": -1, "减": -1, "減": -1}
+_GRAINS = {"每月": "month", "每季度": "quarter", "每季": "quarter", "全年": "year", "每年": "year"}
+_CMP = {"≥": ">=", ">=": ">=", "≤": "<=", "<=": "<=", ">": ">", "＞": ">", "<": "<", "＜": "<",
+        "=": "==", "＝": "==", "==": "==", "≠": "!=", "!=": "!="}
+_OPS = {"+": "+", "＋": "+", "-": "-", "－": "-", "−": "-", "×": "*", "*": "*", "÷": "/", "/": "/"}
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    from lark import Lark
+
+    text = resources.files("govrule.grammar").joinpath("govrule.lark").read_text(encoding="utf-8")
+    return Lark(text, parser="lalr", lexer="contextual", propagate_positions=True,
+                maybe_placeholders=False, cache=True)
+
+
+def parse(source: str, file: str, diagnostics: Diagnostics) -> S.PolicySyntax | None:
+    """Parse policy text into a syntax tree; on a syntax error, report it and return None."""
+    from lark.exceptions import LarkError, UnexpectedInput
+
+    text = source.replace("\r\n", "\n")
+    if not text.endswith("\n"):
+        text += "\n"
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as error:
+        _report(error, text, file, diagnostics)
+        return None
+    except LarkError as error:  # pragma: no cover - defensive: never show a traceback
+        diagnostics.add("GR001", Span(file, 1, 1, 1, 2), text="", reason=str(error).splitlines()[0])
+        return None
+    try:
+        return _Builder(file, diagnostics).build(tree)
+    except _BuildError:
+        return None
+
+
+# ---------------------------------------------------------------- errors
+
+def _report(error, text: str, file: str, diagnostics: Diagnostics) -> None:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+    lines = text.split("\n")
+    line = max(getattr(error, "line", 1) or 1, 1)
+    column = max(getattr(error, "column", 1) or 1, 1)
+    if isinstance(error, UnexpectedEOF):
+        line = len(lines) - 1
+        column = len(lines[line - 1]) + 1 if line >= 1 else 1
+    source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+    expected = set(getattr(error, "expected", None) or getattr(error, "allowed", None) or ())
+    wanted = _describe_expected(expected)
+    if isinstance(error, UnexpectedToken) and error.token.type == "$END":
+        diagnostics.add("GR002", Span(file, line, column, line, column + 1),
+                        hint=f"这里应当是{wanted}" if wanted else None, reason="文件意外结束")
+        return
+    if isinstance(error, UnexpectedToken) and error.token.type == "_NL":
+        span = Span(file, line, column, line, column + 1)
+        diagnostics.add("GR002", span, hint=_hint_for(source_line, expected),
+                        reason=f"行末缺少{wanted}" if wanted else "行末缺少内容")
+        return
+    bad = source_line[column - 1:column] if isinstance(error, UnexpectedCharacters) else \
+        str(getattr(error, "token", "")) or source_line[column - 1:column]
+    bad = bad.strip() or source_line[column - 1:column]
+    span = Span(file, line, column, line, column + max(len(bad), 1))
+    reason = f"这里应当是{wanted}" if wanted else "这里不应出现这些字"
+    diagnostics.add("GR001", span, hint=_hint_for(source_line, expected), text=bad, reason=reason)
+
+
+def _describe_expected(expected) -> str:
+    names = [TERMINAL_NAMES[t] for t in sorted(expected) if t in TERMINAL_NAMES]
+    names = list(dict.fromkeys(names))
+    if not names:
+        return ""
+    return "、".join(names[:4]) + ("等" if len(names) > 4 else "")
+
+
+def _hint_for(source_line: str, expected) -> str | None:
+    """A suggestion for the mistakes drafters make most."""
+    if "_FEN" in expected:
+        return "分值后面要写「分」，例如「每条计20分」"
+    if source_line.count("《") > source_line.count("》"):
+        return "「《」没有对应的「》」"
+    if expected & {"PER", "VERB", "NUMBER", "MULT"}:
+        return "条款要以分值结尾，例如「每条计20分」「扣10分」或「分值加一倍」"
+    if "_COLON" in expected:
+        return "名称后面要有冒号「：」"
+    return None
+
+
+# ---------------------------------------------------------------- tree -> syntax
+
+class _BuildError(Exception):
+    pass
+
+
+class _Builder:
+    def __init__(self, file: str, diagnostics: Diagnostics) -> None:
+        self.file = file
+        self.diagnostics = diagnostics
+
+    def span(self, node) -> Span:
+        meta = getattr(node, "meta", node)
+        if getattr(meta, "empty", False):
+            return Span(self.file, 1, 1, 1, 1)
+        return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def text(self, token, value: str | None = None) -> S.Text:
+        raw = str(token)
+        value = raw.strip() if value is None else value
+        lead = len(raw) - len(raw.lstrip())
+        span = self.span(token)
+        if lead:
+            span = Span(span.file, span.line, span.column + lead, span.end_line, span.end_column)
+        return S.Text(value, span)
+
+    def number(self, token) -> Fraction:
+        try:
+            return parse_number(str(token))
+        except (ValueError, ZeroDivisionError):
+            self.diagnostics.add("GR004", self.span(token), text=str(token))
+            raise _BuildError
+
+    # ------------------------------------------------------------ document
+
+    def build(self, tree) -> S.PolicySyntax:
+        parts: dict[str, list] = {k: [] for k in (
+            "headers", "period", "levels", "publications", "vocab", "events", "groups",
+            "blocks", "definitions", "weights")}
+        preamble, *sections = tree.children
+        for node in preamble.children:
+            if node.data == "period":
+                parts["period"].append(self.period(node))
+            elif node.data == "subunits":
+                parts["headers"].append(S.Header("subunits", self.text(node.children[0]), self.span(node)))
+            else:
+                parts["headers"].append(S.Header(node.data, self.text(node.children[1]), self.span(node)))
+        for section in sections:
+            getattr(self, section.data)(section, parts)
+        return S.PolicySyntax(
+            file=self.file, headers=tuple(parts["headers"]),
+            period=parts["period"][0] if parts["period"] else None,
+            levels=tuple(parts["levels"]), publications=tuple(parts["publications"]),
+            vocab=tuple(parts["vocab"]), events=tuple(parts["events"]), groups=tuple(parts["groups"]),
+            blocks=tuple(parts["blocks"]), definitions=tuple(parts["definitions"]),
+            weights=tuple(parts["weights"]))
+
+    def period(self, node) -> S.PeriodDecl:
+        spec = node.children[1]
+        span = self.span(node)
+        if spec.data == "date_range":
+            start, end = (self.date(t) for t in spec.children)
+            return S.PeriodDecl(start, end, int(start[:4]), True, span)
+        year_token = spec.children[-1]
+        year = int(re.match(r"\d{4}", str(year_token)).group())
+        return S.PeriodDecl(None, None, year, spec.data == "year_spec", span)
+
+    def date(self, token) -> str:
+        from datetime import date
+
+        y, m, d = (int(x) for x in re.findall(r"\d+", str(token)))
+        try:
+            return date(y, m, d).isoformat()
+        except ValueError:
+            self.diagnostics.add("GR005", self.span(token), text=str(token))
+            raise _BuildError
+
+    # ------------------------------------------------------------ declarations
+
+    def names(self, node) -> tuple[S.Text, ...]:
+        return tuple(self.text(t) for t in node.children)
+
+    def level_section(self, node, parts) -> None:
+        for line in node.children[1:]:
+            level, names = line.children
+            parts["levels"].append(S.LevelDecl(_simplify_level(str(level)), self.names(names), self.span(line)))
+
+    def publication_section(self, node, parts) -> None:
+        for line in node.children[1:]:
+            name, *rest = line.children
+            aliases = ()
+            if len(rest) == 2:
+                aliases = self.names(rest[0].children[-1])
+            levels = tuple(self.text(t, _simplify_level(str(t))) for t in rest[-1].children)
+            parts["publications"].append(
+                S.PublicationDecl(self.text(name, str(name).strip("《》 ")), aliases, levels, self.span(line)))
+
+    def vocab_section(self, node, parts) -> None:
+        kind = {"形式": "form", "类别": "category", "類別": "category",
+                "标记": "tag", "標記": "tag"}[str(node.children[0])]
+        names = tuple(t for lst in node.children[1:] for t in self.names(lst))
+        parts["vocab"].append(S.VocabDecl(kind, names, self.span(node)))
+
+    def event_section(self, node, parts) -> None:
+        for lst in node.children[1:]:
+            for decl in lst.children:
+                name, *measure = decl.children
+                measure_text = self.text(measure[-1]) if measure else None
+                parts["events"].append(S.EventDecl(self.text(name), measure_text, self.span(decl)))
+
+    def group_section(self, node, parts) -> None:
+        for line in node.children[1:]:
+            name, *rest = line.children
+            claimed = None
+            attributes = []
+            members = ()
+            for child in rest:
+                if getattr(child, "data", None) == "group_count":
+                    number = next(t for t in child.children if t.type == "NUMBER")
+                    claimed = int(self.number(number))
+                elif getattr(child, "data", None) == "member_list":
+                    members = self.names(child)
+                else:
+                    attributes.append(self.attribute(child))
+            parts["groups"].append(
+                S.GroupDecl(self.text(name), claimed, tuple(attributes), members, self.span(line)))
+
+    def attribute(self, token) -> tuple[S.Text, Fraction]:
+        match = re.match(r"(\D+?)\s*(\d+(?:\.\d+)?|[零〇一二两兩三四五六七八九十百千]+)\s*(.?)$", str(token))
+        name = match.group(1)
+        name = name.rstrip("零〇一二两兩三四五六七八九十百千")
+        value = self.number(match.group(2))
+        if match.group(3) in ("%", "％"):
+            value /= 100
+        return S.Text(name, self.span(token)), value
+
+    def weight_section(self, node, parts) -> None:
+        weights = []
+        for line in node.children[2:]:
+            name, percent = line.children
+            weights.append((self.text(name), self.percent(percent)))
+        parts["weights"].append(S.WeightDecl(self.text(node.children[1]), tuple(weights), self.span(node)))
+
+    def percent(self, token) -> Fraction:
+        return self.number(str(token).strip().rstrip("%％").strip()) / 100
+
+    # ------------------------------------------------------------ score blocks
+
+    def block_section(self, node, parts) -> None:
+        name = self.text(node.children[1])
+        lines = tuple(getattr(self, "line_" + line.data)(line) for line in node.children[2:])
+        parts["blocks"].append(S.BlockDecl(name, lines, self.span(node)))
+
+    def phrase(self, node) -> S.Text:
+        tokens = node.children
+        first, last = self.span(tokens[0]), self.span(tokens[-1])
+        value = " ".join(str(t) for t in tokens)
+        return S.Text(value, Span(self.file, first.line, first.column, last.end_line, last.end_column))
+
+    def points(self, node) -> S.Points:
+        if node.data == "zero_points":
+            return S.Points(Fraction(0), self.span(node))
+        verb = next((str(t) for t in node.children if t.type == "VERB"), "")
+        number = next(t for t in node.children if t.type == "NUMBER")
+        return S.Points(self.number(number) * _SIGNS.get(verb, 1), self.span(node))
+
+    def line_clause(self, node) -> S.ClauseSyntax:
+        phrase, points, *qualifiers = node.children
+        quals = tuple(S.Qualifier(self.phrase(q.children[0]), self.span(q)) for q in qualifiers
+                      if str(q.children[-1]) in ("除外",) or q.children[-1].type == "ZERO_SCORE")
+        return S.ClauseSyntax(self.phrase(phrase), self.points(points), quals, self.span(node))
+
+    def line_multiplier(self, node) -> S.MultiplierSyntax:
+        phrase, mult = node.children
+        text = str(mult)
+        number = re.search(r"\d+|[一二两兩三四五六七八九十]+", text).group()
+        times = parse_number(number)
+        factor = times + 1 if re.search(r"加|增加", text) else times
+        return S.MultiplierSyntax(self.phrase(phrase), factor, self.span(node))
+
+    def line_condition_clause(self, node) -> S.ConditionSyntax:
+        children = node.children
+        grain = "year"
+        if children[0].type == "EACH_PERIOD":
+            grain = _GRAINS[str(children[0])]
+        expr, points = children[-2], children[-1]
+        return S.ConditionSyntax(grain, self.expr(expr), self.points(points), self.span(node))
+
+    def line_row_combine(self, node) -> S.CombineSyntax:
+        return S.CombineSyntax("row", self.text(node.children[0]), self.span(node))
+
+    def line_item_combine(self, node) -> S.CombineSyntax:
+        return S.CombineSyntax("item", self.text(node.children[0]), self.span(node))
+
+    def line_stacking(self, node) -> S.CombineSyntax:
+        return S.CombineSyntax("stacking", self.text(node.children[0]), self.span(node))
+
+    # ------------------------------------------------------------ definitions
+
+    def define_section(self, node, parts) -> None:
+        output = str(node.children[0]) in ("结果", "結果", "输出", "輸出")
+        for line in node.children[1:]:
+            name, expr = line.children
+            parts["definitions"].append(S.Definition(self.text(name), self.expr(expr), output, self.span(line)))
+
+    def expr(self, node) -> S.Expr:
+        if not hasattr(node, "data"):  # a bare token
+            return self.atom(node)
+        span = self.span(node)
+        kind = node.data
+        c = node.children
+        if kind == "number":
+            return S.Num(Fraction(str(c[0])), span)
+        if kind == "percent":
+            return S.Num(self.percent(c[0]), span)
+        if kind == "ref":
+            return S.Ref(str(c[0]), span)
+        if kind == "count":
+            phrase = S.Text(" ".join(str(t) for t in c[1:]), span) if len(c) > 1 else S.Text("", span)
+            if len(c) > 1:
+                phrase = S.Text(phrase.value, Span(self.file, c[1].line, c[1].column, c[-1].end_line, c[-1].end_column))
+            return S.Count(phrase, span)
+        if kind == "items":
+            return S.Items(str(c[1]), span)
+        if kind == "periods":
+            grain = "month" if str(c[0]).startswith("月") else "quarter"
+            return S.Periods(grain, self.expr(c[1]), span)
+        if kind == "rank":
+            options = {str(t) for t in c[2:]}
+            within = bool(options & {"本组", "本組", "组内", "組內"})
+            ascending = bool(options & {"从低到高", "從低到高"})
+            return S.Rank(self.expr(c[1]), within, not ascending, span)
+        if kind == "binop":
+            return S.BinOp(_OPS[str(c[1])], self.expr(c[0]), self.expr(c[2]), span)
+        if kind == "compare":
+            return S.Compare(_CMP[str(c[1])], self.expr(c[0]), self.expr(c[2]), span)
+        if kind in ("and_", "or_"):
+            return S.BinOp(kind[:-1], self.expr(c[0]), self.expr(c[1]), span)
+        if kind == "not_":
+            return S.Not(self.expr(c[0]), span)
+        if kind == "negate":
+            return S.Negate(self.expr(c[1]), span)
+        raise AssertionError(kind)  # pragma: no cover
+
+    def atom(self, token) -> S.Expr:
+        if token.type == "DIGITS":
+            return S.Num(Fraction(str(token)), self.span(token))
+        if token.type == "PERCENT":
+            return S.Num(self.percent(token), self.span(token))
+        return S.Ref(str(token), self.span(token))
+
+
+def _simplify_level(text: str) -> str:
+    return {"國家": "国家", "縣": "县"}.get(text, text)

@@ -1,0 +1,227 @@
+"""The syntax tree: what a policy file says, line by line, before any name is resolved.
+
+The parse pass produces these nodes; the build pass turns them into the IR. Every node is a
+frozen dataclass whose span takes no part in equality.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .span import Span
+
+def _span():
+    return field(default=None, compare=False, repr=False)
+
+
+
+@dataclass(frozen=True)
+class Text:
+    """A piece of source text with its position (a name, a phrase, a list entry)."""
+    value: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Header:
+    key: str              # "title" | "docno" | "subunits"
+    value: Text
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class PeriodDecl:
+    start: str | None     # ISO dates when the document names them
+    end: str | None
+    year: int | None
+    named: bool           # False when the document names no year (a default)
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class LevelDecl:
+    level: str
+    aliases: tuple[Text, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class PublicationDecl:
+    name: Text
+    aliases: tuple[Text, ...]
+    levels: tuple[Text, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class VocabDecl:
+    kind: str             # "form" | "category" | "tag"
+    names: tuple[Text, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class EventDecl:
+    name: Text
+    measure: Text | None  # 数量为周数: 数量 measures, it does not count
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class GroupDecl:
+    name: Text
+    claimed_count: int | None
+    attributes: tuple[tuple[Text, Fraction], ...]
+    members: tuple[Text, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Points:
+    value: Fraction       # signed: 扣 gives a negative value
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Qualifier:
+    phrase: Text          # the rows it names score nothing
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ClauseSyntax:
+    phrase: Text
+    points: Points
+    qualifiers: tuple[Qualifier, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class MultiplierSyntax:
+    phrase: Text
+    factor: Fraction
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ConditionSyntax:
+    grain: str            # "year" | "quarter" | "month"
+    condition: "Expr"
+    points: Points
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class CombineSyntax:
+    scope: str            # "row" | "item" | "stacking"
+    text: Text
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class BlockDecl:
+    name: Text
+    lines: tuple
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: Text
+    expr: "Expr"
+    output: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class WeightDecl:
+    name: Text
+    weights: tuple[tuple[Text, Fraction], ...]
+    span: Span = _span()
+
+
+# ---------------------------------------------------------------- expressions
+
+@dataclass(frozen=True)
+class Num:
+    value: Fraction
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Ref:
+    name: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Count:
+    phrase: Text          # rows to count, as a phrase
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Items:
+    block: str            # distinct items a score block counted
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Periods:
+    grain: str            # "month" | "quarter"
+    condition: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Rank:
+    key: "Expr"
+    within_group: bool
+    descending: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str               # + - * / and or
+    left: "Expr"
+    right: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str               # >= <= > < == !=
+    left: "Expr"
+    right: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Negate:
+    operand: "Expr"
+    span: Span = _span()
+
+
+Expr = Num | Ref | Count | Items | Periods | Rank | BinOp | Compare | Not | Negate
+
+
+@dataclass(frozen=True)
+class PolicySyntax:
+    file: str
+    headers: tuple[Header, ...]
+    period: PeriodDecl | None
+    levels: tuple[LevelDecl, ...]
+    publications: tuple[PublicationDecl, ...]
+    vocab: tuple[VocabDecl, ...]
+    events: tuple[EventDecl, ...]
+    groups: tuple[GroupDecl, ...]
+    blocks: tuple[BlockDecl, ...]
+    definitions: tuple[Definition, ...]
+    weights: tuple[WeightDecl, ...]

@@ -1,0 +1,1 @@
+"""The govrule runtime: read ledgers, run a compiled plan, account for every row."""
