@@ -13,7 +13,7 @@ from fractions import Fraction
 from . import ir
 from . import syntax as S
 from .diagnostics import Diagnostics, did_you_mean
-from .normalize import normalize
+from .normalize import normalize, to_simplified
 from .segment import (CATEGORY, EVENT, FORM, GROUP, LEVEL, PUBLICATION, TAG, Vocabulary,
                       default_vocabulary)
 
@@ -84,10 +84,11 @@ def build(policy: S.PolicySyntax, diagnostics: Diagnostics) -> Declarations:
         if total != 1:
             diagnostics.add("GR203", decl.name.span, name=decl.name.value, total=_percent(total),
                             hint="按文件原样声明时可保留此提示；否则请核对各项权重")
-        weights.append(ir.WeightSet(decl.name.value, tuple((t.value, w) for t, w in decl.weights), decl.span))
+        weights.append(ir.WeightSet(normalize(decl.name.value),
+                                    tuple((normalize(t.value), w) for t, w in decl.weights), decl.span))
 
-    title = headers["title"].value.value if "title" in headers else ""
-    docno = headers["docno"].value.value if "docno" in headers else None
+    title = to_simplified(headers["title"].value.value) if "title" in headers else ""
+    docno = to_simplified(headers["docno"].value.value) if "docno" in headers else None
     return Declarations(
         title=title, document_number=docno, period=_period(policy.period),
         subunits_count_for_parent="subunits" in headers,
@@ -125,21 +126,23 @@ def _groups(decls, diagnostics: Diagnostics) -> tuple[list[ir.Group], list[ir.Un
         members = []
         for member in decl.members:
             name, aliases = split_unit_name(member.value)
-            key = normalize(name)
+            name, aliases = normalize(name), tuple(normalize(a) for a in aliases)
+            key = name
             if key in seen:
                 first_group, first = seen[key]
                 diagnostics.add("GR201", member.span, related=(first.span,), unit=name,
-                                first=first_group, second=decl.name.value,
+                                first=first_group, second=normalize(decl.name.value),
                                 hint="一个单位只能属于一个单位组，请删去其中一处")
                 continue
-            seen[key] = (decl.name.value, member)
+            group_name = normalize(decl.name.value)
+            seen[key] = (group_name, member)
             members.append(name)
-            units.append(ir.Unit(name, decl.name.value, aliases, member.span))
+            units.append(ir.Unit(name, group_name, aliases, member.span))
         if decl.claimed_count is not None and decl.claimed_count != len(decl.members):
             diagnostics.add("GR202", decl.name.span, group=decl.name.value, claimed=decl.claimed_count,
                             listed=len(decl.members), hint="以名单为准；如文件原文如此，可保留此提示")
         attributes = tuple((normalize(t.value), v) for t, v in decl.attributes)
-        groups.append(ir.Group(decl.name.value, tuple(members), decl.claimed_count, attributes, decl.span))
+        groups.append(ir.Group(normalize(decl.name.value), tuple(members), decl.claimed_count, attributes, decl.span))
     return groups, units
 
 

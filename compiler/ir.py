@@ -100,7 +100,7 @@ class Clause:
     pattern: RowPattern
     points: Fraction
     exceptions: tuple[RowPattern, ...]
-    text: str
+    text: str = field(default="", compare=False)
     span: Span = _span()
 
 
@@ -108,7 +108,7 @@ class Clause:
 class Multiplier:
     pattern: RowPattern
     factor: Fraction
-    text: str
+    text: str = field(default="", compare=False)
     span: Span = _span()
 
 

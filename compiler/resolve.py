@@ -37,7 +37,8 @@ def resolve(policy: S.PolicySyntax, decls: Declarations, diagnostics: Diagnostic
 
 
 def normalize_name(text: str) -> str:
-    return text.strip()
+    """Quantity names compare, and print, in simplified characters."""
+    return normalize(text)
 
 
 class _Names:
@@ -60,7 +61,7 @@ class _Names:
 
     def canonical(self, name: str) -> str | None:
         entry = self.quantities.get(normalize(name))
-        return entry.value.strip() if entry else None
+        return normalize(entry.value) if entry else None
 
     def expr(self, node: S.Expr) -> ir.Expr:
         span = node.span
@@ -145,7 +146,7 @@ def _block(decl: S.BlockDecl, names: _Names, decls: Declarations, diagnostics: D
     for pattern, line in pending_multipliers:
         multipliers.append(ir.Multiplier(_relative(pattern, clause_events), line.factor,
                                          line.phrase.value, line.span))
-    block = ir.Block(decl.name.value.strip(), tuple(clauses), modes["row"], modes["item"],
+    block = ir.Block(normalize_name(decl.name.value), tuple(clauses), modes["row"], modes["item"],
                      tuple(multipliers), modes["stacking"], tuple(conditions), decl.span)
     _check_combinations(block, decl, diagnostics)
     return block

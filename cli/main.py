@@ -1,0 +1,139 @@
+"""The `govrule` command: check a policy, score a ledger with it.
+
+Heavy modules (Lark, networkx, the converter tables) are imported inside the commands,
+so that `govrule --help` starts at once.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+EXIT_ERRORS = 1
+EXIT_REJECTED = 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="govrule", message="govrule %(version)s")
+def main() -> None:
+    """govrule：把政务信息考核办法写成可执行的规则。
+
+    \b
+      govrule check 政策.rule            检查政策文件
+      govrule eval  政策.rule 台账.csv   按政策为台账打分
+    """
+
+
+@main.command()
+@click.argument("policy", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="输出格式")
+@click.option("--strict", is_flag=True, help="有警告也以非零状态退出")
+def check(policy: str, fmt: str, strict: bool) -> None:
+    """检查政策文件：语法、名称、自相矛盾之处。"""
+    from govrule.compiler.pipeline import compile_file
+
+    compiled = compile_file(policy)
+    diagnostics = compiled.diagnostics.sorted()
+    if fmt == "json":
+        click.echo(json.dumps({"file": policy, "diagnostics": [d.to_json() for d in diagnostics]},
+                              ensure_ascii=False, indent=2))
+    else:
+        _print_diagnostics(diagnostics, compiled.source)
+        errors = sum(d.severity == "error" for d in diagnostics)
+        warnings = sum(d.severity == "warning" for d in diagnostics)
+        summary = "没有发现问题" if not diagnostics else f"{errors} 个错误，{warnings} 个警告"
+        click.echo(f"{policy}：{summary}")
+    if compiled.diagnostics.has_errors or (strict and any(d.severity == "warning" for d in diagnostics)):
+        sys.exit(EXIT_ERRORS)
+
+
+@main.command(name="eval")
+@click.argument("policy", type=click.Path(dir_okay=False))
+@click.argument("ledgers", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="输出格式")
+@click.option("--period", "year", type=click.IntRange(1900, 2999), default=None, metavar="YEAR",
+              help="考核年度，覆盖政策的默认年度")
+@click.option("--allow-rejected", is_flag=True, help="有被拒绝的行时仍以零状态退出")
+def evaluate(policy: str, ledgers: tuple[str, ...], fmt: str, year: int | None, allow_rejected: bool) -> None:
+    """按政策为台账打分：每个单位的每项结果。"""
+    from govrule.compiler.pipeline import compile_file
+    from govrule.runtime.ledger import LedgerError
+    from govrule.runtime.run import evaluate_ledger
+
+    compiled = compile_file(policy)
+    if not compiled.ok:
+        _print_diagnostics(compiled.diagnostics.sorted(), compiled.source, err=True)
+        click.echo(f"{policy}：政策有错误，无法打分（先运行 govrule check）", err=True)
+        sys.exit(EXIT_ERRORS)
+    try:
+        results = evaluate_ledger(compiled.plan, ledgers, year)
+    except LedgerError as error:
+        click.echo(f"错误：{error}", err=True)
+        sys.exit(EXIT_ERRORS)
+    if fmt == "json":
+        click.echo(json.dumps(_json(results, compiled), ensure_ascii=False, indent=1))
+    else:
+        click.echo(_table(results, compiled.plan))
+    for notice in results.notices:
+        click.echo(f"注意：{notice}", err=True)
+    for rejection in results.rejected:
+        click.echo(f"拒绝：{rejection}", err=True)
+    click.echo(f"台账：计分 {len(results.counted)} 行，未匹配 {len(results.unmatched)} 行，"
+               f"拒绝 {len(results.rejected)} 行", err=True)
+    if results.rejected and not allow_rejected:
+        sys.exit(EXIT_REJECTED)
+
+
+def _print_diagnostics(diagnostics, source: str, err: bool = False) -> None:
+    from .render import render_diagnostic
+
+    lines = source.splitlines()
+    for diagnostic in diagnostics:
+        click.echo(render_diagnostic(diagnostic, lines), err=err)
+
+
+def _json(results, compiled) -> dict:
+    from .render import json_value
+
+    return {
+        "policy": results.title,
+        "period": {"from": results.period.start.isoformat(), "to": results.period.end.isoformat()},
+        "units": [{"unit": u.unit, "group": u.group, "results": {k: json_value(v) for k, v in u.results.items()}}
+                  for u in results.units],
+        "rows": {"counted": len(results.counted), "unmatched": len(results.unmatched),
+                 "rejected": len(results.rejected)},
+        "diagnostics": [d.to_json() for d in compiled.diagnostics.sorted()],
+    }
+
+
+def _table(results, plan) -> str:
+    """One ranked table per group, in the policy's group order."""
+    from fractions import Fraction
+
+    from govrule.compiler import ir
+
+    from .render import table, text_value
+
+    outputs = [d.name for d in plan.policy.outputs]
+    rank = next((d.name for d in plan.policy.outputs if isinstance(d.expr, ir.Rank)), None)
+    numeric = next((n for n in outputs if any(isinstance(u.results[n], Fraction) for u in results.units)), None)
+
+    def order(u):
+        if rank is not None:
+            value = u.results[rank]
+            return (value is None, value if value is not None else 0)
+        value = u.results.get(numeric) if numeric else None
+        return (value is None, -(value or 0))
+
+    parts = [f"{results.title}（{results.period.start} 至 {results.period.end}）"]
+    for group in plan.policy.groups:
+        members = sorted((u for u in results.units if u.group == group.name), key=order)
+        rows = [[str(i), u.unit, *(text_value(u.results[n]) for n in outputs)] for i, u in enumerate(members, 1)]
+        parts.append(f"\n【{group.name}】{len(members)}个单位")
+        parts.append(table(["序", "单位", *outputs], rows))
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,126 @@
+"""A broken policy gets a Chinese diagnostic with line:column, a caret and a suggestion."""
+from __future__ import annotations
+
+import json
+
+from conftest import codes, compile_text, run_cli
+
+POLICY = """标题：测试政策
+考核期：2020年
+【级别】
+省：河南省
+【刊物】
+政府工作快报：省
+【形式】专期
+【单位组】
+甲组，目标10分：甲局、乙局
+【计分：信息分】
+{clause}
+同一信息被多个刊物采用的，累计计分
+【结果】
+积分：信息分
+{extra}"""
+
+
+def policy(clause="被省政府工作快报采用 计20分", extra=""):
+    return POLICY.format(clause=clause, extra=extra)
+
+
+def test_misspelled_publication_gets_line_column_and_suggestion(tmp_path):
+    path = tmp_path / "bad.rule"
+    path.write_text(policy("被省《政府工做快报》以专期形式采用的，每条计20分"), encoding="utf-8")
+    done = run_cli("check", str(path))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stdout + done.stderr
+    assert f"{path}:11:3: 错误 GR101" in done.stdout
+    assert "「政府工做快报」不是已声明的刊物" in done.stdout
+    assert "是否指「政府工作快报」？" in done.stdout
+    caret_line = done.stdout.splitlines()[2]
+    source_line = done.stdout.splitlines()[1]
+    # the caret sits under 《政府工做快报》: two display columns per Chinese character
+    assert caret_line.index("^") == source_line.index("被") + 4
+    assert caret_line.count("^") == len("《政府工做快报》") * 2
+
+
+def test_misspelled_publication_without_brackets_is_found_too():
+    compiled = compile_text(policy("被省政府工做快报专期采用 计20分"))
+    assert codes(compiled) == ["GR101"]
+    diagnostic = compiled.diagnostics.items[0]
+    assert diagnostic.span.line == 11
+    assert diagnostic.hint == "是否指「政府工作快报」？"
+
+
+def test_check_json_output_for_editors(tmp_path):
+    path = tmp_path / "bad.rule"
+    path.write_text(policy("被省政府工做快报专期采用 计20分"), encoding="utf-8")
+    data = json.loads(run_cli("check", str(path), "--format", "json").stdout)
+    [finding] = data["diagnostics"]
+    assert finding["code"] == "GR101" and finding["severity"] == "error"
+    assert finding["line"] == 11 and finding["column"] >= 1
+    assert finding["hint"] == "是否指「政府工作快报」？"
+
+
+def test_missing_fen_is_a_named_mistake():
+    compiled = compile_text(policy("被省政府工作快报采用 计20"))
+    [diagnostic] = compiled.diagnostics.items
+    assert diagnostic.code in ("GR001", "GR002")
+    assert diagnostic.span.line == 11
+    assert "分" in diagnostic.hint
+
+
+def test_clause_without_points_is_reported():
+    compiled = compile_text(policy("被省政府工作快报采用"))
+    [diagnostic] = compiled.diagnostics.items
+    assert diagnostic.span.line == 11
+    assert "分值" in diagnostic.hint or "分" in diagnostic.hint
+
+
+def test_unknown_output_reference_suggests_the_right_name():
+    compiled = compile_text(policy(extra="完成率：积份 ÷ 本组目标\n"))
+    assert codes(compiled) == ["GR102"]
+    assert compiled.diagnostics.items[0].hint == "是否指「积分」？"
+
+
+def test_unknown_group_number():
+    compiled = compile_text(policy(extra="完成率：积分 ÷ 本组目的\n"))
+    assert codes(compiled) == ["GR103"]
+    assert compiled.diagnostics.items[0].hint == "是否指「目标」？"
+
+
+def test_a_cycle_is_reported_with_every_member():
+    compiled = compile_text(policy(extra="甲：乙 + 1\n乙：丙 + 1\n丙：甲 + 1\n"))
+    [diagnostic] = [d for d in compiled.diagnostics.items if d.code == "GR401"]
+    lines = {diagnostic.span.line, *(s.line for s in diagnostic.related)}
+    assert lines == {15, 16, 17}
+    assert compiled.plan is None
+
+
+def test_a_unit_in_two_groups_and_a_wrong_count_are_warnings():
+    text = policy().replace("甲组，目标10分：甲局、乙局", "甲组（共3个单位），目标10分：甲局、乙局\n乙组，目标5分：乙局")
+    compiled = compile_text(text)
+    assert sorted(codes(compiled)) == ["GR201", "GR202"]
+    assert compiled.ok
+
+
+def test_unreadable_policy_file_is_a_diagnostic_not_a_traceback(tmp_path):
+    done = run_cli("check", str(tmp_path / "missing.rule"))
+    assert done.returncode == 1
+    assert "GR003" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_eval_refuses_a_broken_policy_with_its_diagnostics(tmp_path):
+    path = tmp_path / "bad.rule"
+    path.write_text(policy("被省政府工做快报专期采用 计20分"), encoding="utf-8")
+    ledger = tmp_path / "l.csv"
+    ledger.write_text("日期,单位,事项\n2020-01-01,甲局,报送\n", encoding="utf-8")
+    done = run_cli("eval", str(path), str(ledger))
+    assert done.returncode == 1
+    assert "GR101" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_garbage_never_raises():
+    for text in ["", "【", "】】】", "标题：", "【计分：x】\n计20分", "考核期：2020年2月30日至2020年3月1日",
+                 "【结果】\n甲：（（1", "【单位组】\n甲：", "\x00\x01", "【计分：甲】\n被省采用 计999999999999999999999分"]:
+        compiled = compile_text(text)
+        for d in compiled.diagnostics.items:
+            assert d.span.line >= 1 or d.code == "GR003"
