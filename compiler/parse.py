@@ -285,8 +285,7 @@ class _Builder:
 
     def line_clause(self, node) -> S.ClauseSyntax:
         phrase, points, *qualifiers = node.children
-        quals = tuple(S.Qualifier(self.phrase(q.children[0]), self.span(q)) for q in qualifiers
-                      if str(q.children[-1]) in ("除外",) or q.children[-1].type == "ZERO_SCORE")
+        quals = tuple(S.Qualifier(self.phrase(q.children[0]), self.span(q)) for q in qualifiers)
         return S.ClauseSyntax(self.phrase(phrase), self.points(points), quals, self.span(node))
 
     def line_multiplier(self, node) -> S.MultiplierSyntax:

@@ -8,11 +8,12 @@ the closest declared name.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostics, did_you_mean
 from .ir import LEVELS, ItemCondition, RowPattern
-from .normalize import normalize
+from .normalize import normalize, to_simplified
 from .span import Span
 
 EVENT, LEVEL, ABOVE, PUBLICATION, FORM, CATEGORY, TAG, GROUP, ADOPTED, NEGATION, OTHER, FILLER = (
@@ -110,9 +111,7 @@ def _normalize_keep_length(text: str) -> str:
 
 
 def normalize_phrase(text: str) -> str:
-    from .normalize import to_simplified
-    import unicodedata
-
+    """Fold width and script, but keep 《》 and length, so that columns stay true."""
     folded = unicodedata.normalize("NFKC", text)
     return folded if folded.isascii() else to_simplified(folded)
 

@@ -8,7 +8,7 @@ from govrule.compiler.lower import Plan
 
 from .evaluate import Evaluation, Value
 from .ledger import Ledger, Rejection, Row, read_ledger
-from .periods import Span, subdivide, whole
+from .periods import Span, whole
 
 
 @dataclass
@@ -52,5 +52,3 @@ def evaluate_ledger(plan: Plan, paths, year: int | None = None) -> Results:
     return Results(plan.policy.title, period, units, counted, unmatched, ledger.rejected,
                    ledger.notices, evaluation)
 
-
-__all__ = ["Results", "UnitResult", "evaluate_ledger", "assessment_period", "subdivide"]
