@@ -71,6 +71,10 @@ def build(policy: S.PolicySyntax, diagnostics: Diagnostics) -> Declarations:
     events = [ir.EventKind(name, True) for name in BUILTIN_EVENTS]
     for decl in policy.events:
         name = normalize(decl.name.value)
+        if name in BUILTIN_EVENTS or any(e.name == name for e in events):
+            diagnostics.add("GR104", decl.name.span, name=decl.name.value,
+                            hint="报送、采用、批示是台账的内置事项，不必也不能再声明" if name in BUILTIN_EVENTS else None)
+            continue
         events.append(ir.EventKind(name, decl.measure is None, decl.span))
         vocab.add(name, EVENT, name)
 
@@ -126,7 +130,10 @@ def _groups(decls, diagnostics: Diagnostics) -> tuple[list[ir.Group], list[ir.Un
         members = []
         for member in decl.members:
             name, aliases = split_unit_name(member.value)
-            name, aliases = normalize(name), tuple(normalize(a) for a in aliases)
+            # the name as printed stays a spelling too: 财政（地税）局
+            printed = normalize(member.value)
+            aliases = tuple(dict.fromkeys(normalize(a) for a in (*aliases, printed) if normalize(a) != normalize(name)))
+            name = normalize(name)
             key = name
             if key in seen:
                 first_group, first = seen[key]

@@ -32,7 +32,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "GR201": (WARNING, "单位「{unit}」同时出现在「{first}」和「{second}」两个单位组"),
     "GR202": (WARNING, "单位组「{group}」写明共{claimed}个单位，实际列出{listed}个"),
     "GR203": (WARNING, "「{name}」各项权重合计{total}，不是100%"),
-    "GR204": (ERROR, "级别只能是 国家、省、市、县，「{text}」不是"),
     # GR3xx: how rules combine
     "GR301": (WARNING, "计分项「{block}」有{count}个加倍条件可能同时适用，但没有声明叠加方式"),
     "GR302": (WARNING, "计分项「{block}」里有条款可能匹配同一行，但没有声明同一行如何合并"),
@@ -40,7 +39,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "GR304": (ERROR, "「{text}」看不出合并方式：{reason}"),
     # GR4xx: the dependency graph
     "GR401": (ERROR, "计算依赖形成循环：{cycle}"),
-    "GR402": (WARNING, "「{name}」已定义但没有被使用"),
 }
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from . import syntax as S
+from .expr import BinOp, Compare, Negate, Not, Num, Rank  # noqa: F401  (re-exported)
 from .span import Span
 
 LEVELS = ("国家", "省", "市", "县")          # highest first
@@ -136,12 +137,6 @@ class Block:
 
 # Expressions: the syntax's, with names resolved.
 @dataclass(frozen=True)
-class Num:
-    value: Fraction
-    span: Span = _span()
-
-
-@dataclass(frozen=True)
 class Quantity:
     """A definition or a block, by name."""
     name: str
@@ -170,42 +165,6 @@ class ItemCount:
 class PeriodCount:
     grain: str
     condition: "Expr"
-    span: Span = _span()
-
-
-@dataclass(frozen=True)
-class Rank:
-    key: "Expr"
-    within_group: bool
-    descending: bool
-    span: Span = _span()
-
-
-@dataclass(frozen=True)
-class BinOp:
-    op: str
-    left: "Expr"
-    right: "Expr"
-    span: Span = _span()
-
-
-@dataclass(frozen=True)
-class Compare:
-    op: str
-    left: "Expr"
-    right: "Expr"
-    span: Span = _span()
-
-
-@dataclass(frozen=True)
-class Not:
-    operand: "Expr"
-    span: Span = _span()
-
-
-@dataclass(frozen=True)
-class Negate:
-    operand: "Expr"
     span: Span = _span()
 
 

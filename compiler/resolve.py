@@ -17,8 +17,8 @@ GROUP_PREFIXES = ("本组", "本組")
 GROUP_SIZE = "单位数"
 
 _ROW_MODES = (("最具体", "most_specific"), ("最具體", "most_specific"), ("累计", "sum"), ("累計", "sum"))
-_ITEM_MODES = (("最高", "max"), ("只计一次", "once"), ("只記一次", "once"), ("只计一次", "once"),
-               ("只算一次", "once"), ("累计", "sum"), ("累計", "sum"))
+_ITEM_MODES = (("最高", "max"), ("只计一次", "once"), ("只記一次", "once"), ("只记一次", "once"),
+               ("只計一次", "once"), ("只算一次", "once"), ("累计", "sum"), ("累計", "sum"))
 _STACKING = (("相加", "add"), ("加法", "add"), ("相乘", "multiply"), ("乘法", "multiply"))
 
 
@@ -46,6 +46,7 @@ class _Names:
         self.decls = decls
         self.diagnostics = diagnostics
         self.quantities: dict[str, S.Text] = {}
+        self.blocks = {normalize(b.name.value) for b in policy.blocks}
         for block in policy.blocks:
             self._declare(block.name)
         for definition in policy.definitions:
@@ -74,9 +75,11 @@ class _Names:
             return ir.Count(pattern or ir.RowPattern(), span)
         if isinstance(node, S.Items):
             block = self.canonical(node.block)
-            if block is None:
+            if block not in self.blocks:
+                block = None
                 self.diagnostics.add("GR105", span, name=node.block,
-                                     hint=did_you_mean(node.block, list(self.quantities)))
+                                     hint=did_you_mean(node.block, sorted(self.blocks))
+                                     or "可统计的计分项：" + "、".join(sorted(self.blocks)))
             return ir.ItemCount(block or node.block, span)
         if isinstance(node, S.Periods):
             return ir.PeriodCount(node.grain, self.expr(node.condition), span)

@@ -28,7 +28,7 @@ FIXED_WORDS = {
     FILLER: ("被", "以", "形式", "的", "信息", "工作", "领导", "政府", "类", "文章", "刊物", "有效",
              "各级", "凡", "作出", "获", "得到", "、", "或", "和", "及", "与", "并", "中", "之", "所",
              "经", "是", "为", "级", "上", "任务", "事项", "条", "篇", "期", "情况", "内容", "含",
-             "(", ")", "者", "单位", "获得", "给予", " "),
+             "(", ")", "者", "单位", "获得", "给予"),
 }
 _NAMED_KIND = {PUBLICATION: "刊物", FORM: "形式", CATEGORY: "类别", TAG: "标记", EVENT: "事项",
                LEVEL: "级别", GROUP: "单位组"}
@@ -79,6 +79,13 @@ def segment(text: str, span: Span, vocab: Vocabulary, diagnostics: Diagnostics) 
     tokens = tokenize(text, span, vocab, diagnostics)
     if tokens is None:
         return None
+    for before, after in zip(tokens, tokens[1:]):
+        if before.role == NEGATION and after.role not in (FORM, CATEGORY, TAG):
+            diagnostics.add("GR006", span.shifted(before.start, after.end - before.start),
+                            text=text[before.start:after.end],
+                            reason=f"「{before.value}」只能用在形式、类别或标记前，不能用在{_NAMED_KIND.get(after.role, after.role)}前",
+                            hint="改写成肯定的说法，或为其余情形分别写条款")
+            return None
     return assemble(tokens)
 
 
@@ -129,6 +136,10 @@ def _cut(norm: str, begin: int, end: int, span: Span, vocab: Vocabulary,
     for i in range(n):
         cost_here = best[i][0]
         if cost_here >= 1 << 30:
+            continue
+        if norm[begin + i].isspace():
+            if cost_here < best[i + 1][0]:
+                best[i + 1] = (cost_here, 1, (FILLER, " "))
             continue
         for length in range(1, min(vocab.longest, n - i) + 1):
             entry = vocab.words.get(norm[begin + i:begin + i + length])

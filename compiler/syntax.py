@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .expr import BinOp, Compare, Negate, Not, Num, Rank  # noqa: F401  (re-exported)
 from .span import Span
 
 def _span():
@@ -143,12 +144,6 @@ class WeightDecl:
 # ---------------------------------------------------------------- expressions
 
 @dataclass(frozen=True)
-class Num:
-    value: Fraction
-    span: Span = _span()
-
-
-@dataclass(frozen=True)
 class Ref:
     name: str
     span: Span = _span()
@@ -170,42 +165,6 @@ class Items:
 class Periods:
     grain: str            # "month" | "quarter"
     condition: "Expr"
-    span: Span = _span()
-
-
-@dataclass(frozen=True)
-class Rank:
-    key: "Expr"
-    within_group: bool
-    descending: bool
-    span: Span = _span()
-
-
-@dataclass(frozen=True)
-class BinOp:
-    op: str               # + - * / and or
-    left: "Expr"
-    right: "Expr"
-    span: Span = _span()
-
-
-@dataclass(frozen=True)
-class Compare:
-    op: str               # >= <= > < == !=
-    left: "Expr"
-    right: "Expr"
-    span: Span = _span()
-
-
-@dataclass(frozen=True)
-class Not:
-    operand: "Expr"
-    span: Span = _span()
-
-
-@dataclass(frozen=True)
-class Negate:
-    operand: "Expr"
     span: Span = _span()
 
 

@@ -124,3 +124,40 @@ def test_garbage_never_raises():
         compiled = compile_text(text)
         for d in compiled.diagnostics.items:
             assert d.span.line >= 1 or d.code == "GR003"
+
+
+def test_iso_period_at_line_end_and_the_long_keyword():
+    for header in ("考核期：2020-01-01至2020-12-31", "考核期间：2020年", "考核期：2020/1/1—2020/12/31"):
+        compiled = compile_text(policy().replace("考核期：2020年", header))
+        assert compiled.ok, (header, [d.message for d in compiled.diagnostics.items])
+        assert compiled.policy.period.start == "2020-01-01"
+
+
+def test_spaces_inside_a_phrase_are_ignored():
+    spaced = compile_text(policy("被 省 政府工作快报 专期 采用 计20分"))
+    plain = compile_text(policy("被省政府工作快报专期采用 计20分"))
+    assert spaced.ok and spaced.policy.blocks == plain.policy.blocks
+
+
+def test_negation_only_applies_to_forms_categories_and_tags():
+    compiled = compile_text(policy("被非省级刊物采用的，每条计1分"))
+    assert codes(compiled) == ["GR006"]
+    assert compiled.plan is None
+    assert compile_text(policy("被省政府工作快报非专期采用的，每条计1分")).ok
+
+
+def test_item_count_needs_a_score_block():
+    compiled = compile_text(policy(extra="报送数：条数（报送）\n甲：信息数（报送数）\n"))
+    assert codes(compiled) == ["GR105"]
+    assert compiled.diagnostics.items[0].hint == "可统计的计分项：信息分"
+
+
+def test_only_once_in_the_documents_own_words():
+    for wording in ("同一信息重复采用的，只记一次", "同一信息重复采用的，只計一次"):
+        compiled = compile_text(policy().replace("同一信息被多个刊物采用的，累计计分", wording))
+        assert compiled.ok and compiled.policy.blocks[0].item_mode == "once"
+
+
+def test_built_in_events_cannot_be_redeclared():
+    compiled = compile_text(policy().replace("【形式】专期", "【形式】专期\n【事项】采用（数量为周数）"))
+    assert codes(compiled) == ["GR104"]

@@ -84,3 +84,14 @@ def test_english_column_aliases_and_extra_columns(tmp_path, yima_plan):
     result = evaluate(yima_plan, path)
     assert results_by_unit(result)["公安局"]["积分"] == -20
     assert any("审核人" in n for n in result.notices)
+
+
+def test_a_unit_written_as_printed_in_the_document_is_accepted(tmp_path):
+    from conftest import compile_text
+
+    compiled = compile_text("考核期：2020年\n【事项】缺席\n【单位组】\n甲组：财政（地税）局\n"
+                            "【计分：分】\n缺席，每次扣1分\n【结果】\n分数：分\n")
+    rows = [{"日期": "2020-02-01", "单位": s, "事项": "缺席"} for s in ("财政（地税）局", "地税局", "财政局")]
+    result = evaluate(compiled.plan, write_ledger(tmp_path / "l.csv", rows))
+    assert not result.rejected
+    assert results_by_unit(result)["财政局"]["分数"] == -3

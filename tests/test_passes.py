@@ -73,7 +73,7 @@ def test_build_declarations():
     assert decls.period == ir.Period("2021-01-01", "2021-12-31", False)
     assert decls.subunits_count_for_parent
     assert [u.name for u in decls.units] == ["财政局", "乙局"]
-    assert decls.units[0].aliases == ("地税局",)
+    assert decls.units[0].aliases == ("地税局", "财政(地税)局")
     assert {e.name: e.counts for e in decls.events}["蹲岗"] is False
     assert decls.publications[0].aliases == ("工作快报",)
 
