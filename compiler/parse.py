@@ -182,6 +182,9 @@ class _Builder:
             return S.PeriodDecl(start, end, int(start[:4]), True, span)
         year_token = spec.children[-1]
         year = int(re.match(r"\d{4}", str(year_token)).group())
+        if not 1900 <= year <= 2999:
+            self.diagnostics.add("GR005", self.span(year_token), text=str(year_token))
+            raise _BuildError
         return S.PeriodDecl(None, None, year, spec.data == "year_spec", span)
 
     def date(self, token) -> str:
@@ -189,6 +192,8 @@ class _Builder:
 
         y, m, d = (int(x) for x in re.findall(r"\d+", str(token)))
         try:
+            if not 1900 <= y <= 2999:
+                raise ValueError(y)
             return date(y, m, d).isoformat()
         except ValueError:
             self.diagnostics.add("GR005", self.span(token), text=str(token))

@@ -96,6 +96,7 @@ def read_ledger(paths, plan: Plan, period: tuple[date, date]) -> Ledger:
             text = read_text(path)
         except OSError as error:
             raise LedgerError(f"{path}: 无法读取台账：{error.strerror or error}") from error
+        csv.field_size_limit(1 << 30)  # a long 备注 is still a row
         reader = csv.reader(io.StringIO(text, newline=""))
         header = next(reader, None)
         if not header:

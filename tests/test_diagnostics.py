@@ -161,3 +161,9 @@ def test_only_once_in_the_documents_own_words():
 def test_built_in_events_cannot_be_redeclared():
     compiled = compile_text(policy().replace("【形式】专期", "【形式】专期\n【事项】采用（数量为周数）"))
     assert codes(compiled) == ["GR104"]
+
+
+def test_years_outside_any_assessment_are_diagnostics():
+    for header in ("考核期：0000年", "考核期：自然年（默认9999年）", "考核期：0001-01-01至2020-12-31"):
+        compiled = compile_text(policy().replace("考核期：2020年", header))
+        assert codes(compiled) == ["GR005"], header

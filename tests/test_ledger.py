@@ -95,3 +95,9 @@ def test_a_unit_written_as_printed_in_the_document_is_accepted(tmp_path):
     result = evaluate(compiled.plan, write_ledger(tmp_path / "l.csv", rows))
     assert not result.rejected
     assert results_by_unit(result)["财政局"]["分数"] == -3
+
+
+def test_a_very_long_cell_is_read(tmp_path, yima_plan):
+    path = write_ledger(tmp_path / "l.csv", [{"日期": "2020-05-01", "单位": "公安局", "事项": "信息失实",
+                                               "备注": "长" * 200_000}])
+    assert results_by_unit(evaluate(yima_plan, path))["公安局"]["积分"] == -10
