@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from . import ir
 from . import syntax as S
-from .diagnostics import Diagnostics, did_you_mean
+from .diagnostics import Diagnostics
 from .normalize import normalize, to_simplified
 from .segment import (CATEGORY, EVENT, FORM, GROUP, LEVEL, PUBLICATION, TAG, Vocabulary,
                       default_vocabulary)
@@ -157,7 +157,3 @@ def _percent(value: Fraction) -> str:
     number = value * 100
     text = str(int(number)) if number.denominator == 1 else f"{float(number):g}"
     return text + "%"
-
-
-def suggest_unit(name: str, units) -> str | None:
-    return did_you_mean(name, [u.name for u in units])

@@ -1,52 +1,50 @@
 """Expression nodes shared by the syntax tree and the IR (operators, numbers, ranks).
 
 The syntax tree and the IR differ only in their leaves (a name vs a resolved quantity),
-so the operator nodes are one set of frozen dataclasses used by both.
+so the operator nodes are one set of frozen dataclasses used by both. "Expr" in an
+annotation means the expression union of whichever tree holds the node.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
-from .span import Span
+from .span import Span, span_field
 
-
-def _span():
-    return field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Num:
     value: Fraction
-    span: Span = _span()
+    span: Span = span_field()
 
 @dataclass(frozen=True)
 class Rank:
     key: "Expr"
     within_group: bool
     descending: bool
-    span: Span = _span()
+    span: Span = span_field()
 
 @dataclass(frozen=True)
 class BinOp:
     op: str
     left: "Expr"
     right: "Expr"
-    span: Span = _span()
+    span: Span = span_field()
 
 @dataclass(frozen=True)
 class Compare:
     op: str
     left: "Expr"
     right: "Expr"
-    span: Span = _span()
+    span: Span = span_field()
 
 @dataclass(frozen=True)
 class Not:
     operand: "Expr"
-    span: Span = _span()
+    span: Span = span_field()
 
 @dataclass(frozen=True)
 class Negate:
     operand: "Expr"
-    span: Span = _span()
+    span: Span = span_field()

@@ -8,14 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from . import syntax as S
 from .expr import BinOp, Compare, Negate, Not, Num, Rank  # noqa: F401  (re-exported)
-from .span import Span
+from .span import Span, span_field
 
 LEVELS = ("国家", "省", "市", "县")          # highest first
-def _span():
-    return field(default=None, compare=False, repr=False)
-
 
 
 @dataclass(frozen=True)
@@ -30,14 +26,14 @@ class Publication:
     name: str
     levels: frozenset[str]
     aliases: tuple[str, ...]
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class EventKind:
     name: str
     counts: bool            # 数量 counts occurrences (× 数量); False when it measures (周数)
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
@@ -45,7 +41,7 @@ class Unit:
     name: str
     group: str
     aliases: tuple[str, ...]
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
@@ -54,7 +50,7 @@ class Group:
     members: tuple[str, ...]
     claimed_count: int | None
     attributes: tuple[tuple[str, Fraction], ...]
-    span: Span = _span()
+    span: Span = span_field()
 
     def attribute(self, name: str) -> Fraction | None:
         return dict(self.attributes).get(name)
@@ -102,7 +98,7 @@ class Clause:
     points: Fraction
     exceptions: tuple[RowPattern, ...]
     text: str = field(default="", compare=False)
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
@@ -110,7 +106,7 @@ class Multiplier:
     pattern: RowPattern
     factor: Fraction
     text: str = field(default="", compare=False)
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
@@ -119,7 +115,7 @@ class Condition:
     grain: str
     expr: "Expr"
     points: Fraction
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
@@ -132,7 +128,7 @@ class Block:
     multipliers: tuple[Multiplier, ...]
     stacking: str | None          # "add" | "multiply"
     conditions: tuple[Condition, ...]
-    span: Span = _span()
+    span: Span = span_field()
 
 
 # Expressions: the syntax's, with names resolved.
@@ -140,32 +136,32 @@ class Block:
 class Quantity:
     """A definition or a block, by name."""
     name: str
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class GroupAttribute:
     name: str                      # 目标, 月报送任务, …, or 单位数
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class Count:
     pattern: RowPattern
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class ItemCount:
     block: str
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class PeriodCount:
     grain: str
     condition: "Expr"
-    span: Span = _span()
+    span: Span = span_field()
 
 
 Expr = Num | Quantity | GroupAttribute | Count | ItemCount | PeriodCount | Rank | BinOp | Compare | Not | Negate
@@ -176,14 +172,14 @@ class Definition:
     name: str
     expr: Expr
     output: bool
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class WeightSet:
     name: str
     weights: tuple[tuple[str, Fraction], ...]
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Source positions. A span takes no part in the equality of the node that carries it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -21,4 +21,7 @@ class Span:
         return Span(self.file, self.line, column, self.line, column + max(length, 1))
 
 
-NOWHERE = Span("<内置>", 0, 0, 0, 0)
+
+def span_field():
+    """A dataclass field for a node's span: optional, and no part of equality or repr."""
+    return field(default=None, compare=False, repr=False)

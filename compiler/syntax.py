@@ -5,14 +5,11 @@ frozen dataclass whose span takes no part in equality.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 from .expr import BinOp, Compare, Negate, Not, Num, Rank  # noqa: F401  (re-exported)
-from .span import Span
-
-def _span():
-    return field(default=None, compare=False, repr=False)
+from .span import Span, span_field
 
 
 
@@ -20,14 +17,14 @@ def _span():
 class Text:
     """A piece of source text with its position (a name, a phrase, a list entry)."""
     value: str
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class Header:
     key: str              # "title" | "docno" | "subunits"
     value: Text
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
@@ -36,14 +33,14 @@ class PeriodDecl:
     end: str | None
     year: int | None
     named: bool           # False when the document names no year (a default)
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class LevelDecl:
     level: str
     aliases: tuple[Text, ...]
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
@@ -51,21 +48,21 @@ class PublicationDecl:
     name: Text
     aliases: tuple[Text, ...]
     levels: tuple[Text, ...]
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class VocabDecl:
     kind: str             # "form" | "category" | "tag"
     names: tuple[Text, ...]
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class EventDecl:
     name: Text
     measure: Text | None  # 数量为周数: 数量 measures, it does not count
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
@@ -74,19 +71,19 @@ class GroupDecl:
     claimed_count: int | None
     attributes: tuple[tuple[Text, Fraction], ...]
     members: tuple[Text, ...]
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class Points:
     value: Fraction       # signed: 扣 gives a negative value
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class Qualifier:
     phrase: Text          # the rows it names score nothing
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
@@ -94,14 +91,14 @@ class ClauseSyntax:
     phrase: Text
     points: Points
     qualifiers: tuple[Qualifier, ...]
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class MultiplierSyntax:
     phrase: Text
     factor: Fraction
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
@@ -109,21 +106,21 @@ class ConditionSyntax:
     grain: str            # "year" | "quarter" | "month"
     condition: "Expr"
     points: Points
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class CombineSyntax:
     scope: str            # "row" | "item" | "stacking"
     text: Text
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class BlockDecl:
     name: Text
     lines: tuple
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
@@ -131,14 +128,14 @@ class Definition:
     name: Text
     expr: "Expr"
     output: bool
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class WeightDecl:
     name: Text
     weights: tuple[tuple[Text, Fraction], ...]
-    span: Span = _span()
+    span: Span = span_field()
 
 
 # ---------------------------------------------------------------- expressions
@@ -146,26 +143,26 @@ class WeightDecl:
 @dataclass(frozen=True)
 class Ref:
     name: str
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class Count:
     phrase: Text          # rows to count, as a phrase
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class Items:
     block: str            # distinct items a score block counted
-    span: Span = _span()
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
 class Periods:
     grain: str            # "month" | "quarter"
     condition: "Expr"
-    span: Span = _span()
+    span: Span = span_field()
 
 
 Expr = Num | Ref | Count | Items | Periods | Rank | BinOp | Compare | Not | Negate
