@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from . import ir
 from . import syntax as S
-from .diagnostics import Diagnostics
+from .diagnostics import Diagnostics, did_you_mean
 from .normalize import normalize, to_simplified
 from .segment import (CATEGORY, EVENT, FORM, GROUP, LEVEL, PUBLICATION, TAG, Vocabulary,
                       default_vocabulary)
@@ -37,6 +37,9 @@ class Declarations:
     units: tuple[ir.Unit, ...]
     weights: tuple[ir.WeightSet, ...]
     vocabulary: Vocabulary
+    unit_values: tuple[ir.UnitValues, ...] = ()
+    bundles: tuple[tuple[str, ...], ...] = ()
+    rank_tables: tuple[ir.RankTable, ...] = ()
 
 
 def build(policy: S.PolicySyntax, diagnostics: Diagnostics) -> Declarations:
@@ -91,6 +94,11 @@ def build(policy: S.PolicySyntax, diagnostics: Diagnostics) -> Declarations:
         weights.append(ir.WeightSet(normalize(decl.name.value),
                                     tuple((normalize(t.value), w) for t, w in decl.weights), decl.span))
 
+    lookup = _UnitLookup(units)
+    unit_values = tuple(_unit_values(d, lookup, diagnostics) for d in policy.unit_values)
+    bundles = tuple(b for b in (_bundle(d, lookup, diagnostics) for d in policy.bundles) if len(b) > 1)
+    rank_tables = tuple(_rank_table(d, groups, diagnostics) for d in policy.rank_tables)
+
     title = to_simplified(headers["title"].value.value) if "title" in headers else ""
     docno = to_simplified(headers["docno"].value.value) if "docno" in headers else None
     return Declarations(
@@ -99,7 +107,8 @@ def build(policy: S.PolicySyntax, diagnostics: Diagnostics) -> Declarations:
         level_aliases=tuple(level_aliases), publications=tuple(publications),
         forms=frozenset(kinds["form"][1]), categories=frozenset(kinds["category"][1]),
         tags=frozenset(kinds["tag"][1]), events=tuple(events), groups=tuple(groups),
-        units=tuple(units), weights=tuple(weights), vocabulary=vocab)
+        units=tuple(units), weights=tuple(weights), vocabulary=vocab,
+        unit_values=unit_values, bundles=bundles, rank_tables=rank_tables)
 
 
 def _period(decl: S.PeriodDecl | None) -> ir.Period:
@@ -157,3 +166,68 @@ def _percent(value: Fraction) -> str:
     number = value * 100
     text = str(int(number)) if number.denominator == 1 else f"{float(number):g}"
     return text + "%"
+
+
+class _UnitLookup:
+    """A unit by any of its spellings, with a did-you-mean for the rest."""
+
+    def __init__(self, units: list[ir.Unit]) -> None:
+        self.names: dict[str, str] = {}
+        for unit in units:
+            for spelling in (unit.name, *unit.aliases):
+                self.names.setdefault(normalize(spelling), unit.name)
+
+    def find(self, text: S.Text, diagnostics: Diagnostics) -> str | None:
+        name, _ = split_unit_name(text.value)
+        found = self.names.get(normalize(text.value)) or self.names.get(normalize(name))
+        if found is None:
+            diagnostics.add("GR101", text.span, text=text.value, kind="单位",
+                            hint=did_you_mean(normalize(name), self.names) or "先在【单位组】里列出这个单位")
+        return found
+
+
+def _unit_values(decl: S.UnitValueDecl, lookup: _UnitLookup, diagnostics: Diagnostics) -> ir.UnitValues:
+    values: dict[str, Fraction] = {}
+    for members, value in decl.entries:
+        for member in members:
+            unit = lookup.find(member, diagnostics)
+            if unit is None:
+                continue
+            if unit in values:
+                diagnostics.add("GR104", member.span, name=member.value,
+                                hint=f"「{normalize(decl.name.value)}」里每个单位只能写一次")
+                continue
+            values[unit] = value
+    return ir.UnitValues(normalize(decl.name.value), tuple(values.items()), decl.span)
+
+
+def _bundle(decl: S.BundleDecl, lookup: _UnitLookup, diagnostics: Diagnostics) -> tuple[str, ...]:
+    found = (lookup.find(m, diagnostics) for m in decl.members)
+    return tuple(dict.fromkeys(u for u in found if u is not None))
+
+
+def _rank_table(decl: S.RankTableDecl, groups: list[ir.Group], diagnostics: Diagnostics) -> ir.RankTable:
+    by_name = {g.name: g for g in groups}
+    name = normalize(decl.name.value)
+    rows = []
+    for row in decl.rows:
+        group = by_name.get(normalize(row.group.value))
+        if group is None:
+            diagnostics.add("GR101", row.group.span, text=row.group.value, kind="单位组",
+                            hint=did_you_mean(normalize(row.group.value), list(by_name)))
+            continue
+        size, listed = len(group.members), len(row.points)
+        if row.rest is None and listed < size:
+            diagnostics.add("GR204", row.span, table=name, group=group.name, listed=listed, size=size,
+                            hint=f"补足到第{size}名，或加上「其余N分」")
+        if row.rest_count is not None and listed + row.rest_count != size:
+            diagnostics.add("GR205", row.span, table=name, group=group.name, listed=listed,
+                            rest=row.rest_count, total=listed + row.rest_count, size=size,
+                            hint="以名单为准；如文件原文如此，可保留此提示")
+        rows.append(ir.RankTableRow(group.name, row.points, row.rest, row.span))
+    covered = {r.group for r in rows}
+    for group in groups:
+        if group.name not in covered:
+            diagnostics.add("GR206", decl.name.span, table=name, group=group.name,
+                            hint=f"加一行「{group.name}：第1至N名依次…分，其余…分」")
+    return ir.RankTable(name, tuple(rows), decl.span)

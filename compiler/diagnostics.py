@@ -21,6 +21,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "GR004": (ERROR, "数字「{text}」无法识别"),
     "GR005": (ERROR, "日期「{text}」无法识别"),
     "GR006": (ERROR, "「{text}」无法识别：{reason}"),
+    "GR007": (ERROR, "名次分「{text}」无法识别：{reason}"),
     # GR1xx: names
     "GR101": (ERROR, "「{text}」不是已声明的{kind}"),
     "GR102": (ERROR, "「{name}」未定义"),
@@ -28,15 +29,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "GR104": (ERROR, "「{name}」重复定义"),
     "GR105": (ERROR, "「{name}」不是计分项，无法统计信息数"),
     "GR106": (ERROR, "条款里没有可计分的事项：{text}"),
+    "GR107": (ERROR, "「{name}」按{grain}计算，不能直接用在{context}的量里"),
+    "GR108": (ERROR, "「{function}」{reason}"),
     # GR2xx: declarations that contradict themselves
     "GR201": (WARNING, "单位「{unit}」同时出现在「{first}」和「{second}」两个单位组"),
     "GR202": (WARNING, "单位组「{group}」写明共{claimed}个单位，实际列出{listed}个"),
     "GR203": (WARNING, "「{name}」各项权重合计{total}，不是100%"),
+    "GR204": (ERROR, "名次分「{table}」里「{group}」只写到第{listed}名，本组有{size}个单位，其余名次没有分值"),
+    "GR205": (WARNING, "名次分「{table}」里「{group}」写了{listed}个名次加后{rest}名，共{total}名，本组实有{size}个单位"),
+    "GR206": (WARNING, "名次分「{table}」没有单位组「{group}」的分值，该组单位的名次分为空"),
     # GR3xx: how rules combine
     "GR301": (WARNING, "计分项「{block}」有{count}个加倍条件可能同时适用，但没有声明叠加方式"),
     "GR302": (WARNING, "计分项「{block}」里有条款可能匹配同一行，但没有声明同一行如何合并"),
     "GR303": (WARNING, "计分项「{block}」的信息可能被多次计分，但没有声明同一信息如何合并"),
     "GR304": (ERROR, "「{text}」看不出合并方式：{reason}"),
+    "GR305": (WARNING, "评选没有声明并列时怎么办，按「并列超出名额的都不选」处理"),
+    "GR306": (ERROR, "「{text}」看不出并列规则：{reason}"),
     # GR4xx: the dependency graph
     "GR401": (ERROR, "计算依赖形成循环：{cycle}"),
 }

@@ -19,10 +19,15 @@ class Num:
     span: Span = span_field()
 
 @dataclass(frozen=True)
-class Rank:
-    key: "Expr"
-    within_group: bool
-    descending: bool
+class Null:
+    """空: no value. `x = 空` asks whether x has no value."""
+    span: Span = span_field()
+
+@dataclass(frozen=True)
+class IfElse:
+    condition: "Expr"
+    then: "Expr"
+    otherwise: "Expr"
     span: Span = span_field()
 
 @dataclass(frozen=True)

@@ -21,6 +21,10 @@ def dependency_graph(policy: ir.Policy, diagnostics: Diagnostics):
         for condition in block.conditions:
             for name in references(condition.expr):
                 graph.add_edge(name, block.name)
+        for clause in block.clauses:
+            if clause.share_of is not None:
+                for name in references(clause.share_of):
+                    graph.add_edge(name, block.name)
     for definition in policy.definitions:
         graph.add_node(definition.name, kind="output" if definition.output else "definition")
         spans[definition.name] = definition.span
@@ -43,12 +47,14 @@ def references(expr: ir.Expr):
         yield expr.name
     elif isinstance(expr, ir.ItemCount):
         yield expr.block
-    elif isinstance(expr, (ir.BinOp, ir.Compare)):
-        yield from references(expr.left)
-        yield from references(expr.right)
-    elif isinstance(expr, (ir.Not, ir.Negate)):
-        yield from references(expr.operand)
-    elif isinstance(expr, ir.PeriodCount):
-        yield from references(expr.condition)
-    elif isinstance(expr, ir.Rank):
-        yield from references(expr.key)
+    elif isinstance(expr, ir.PeriodTotal):
+        yield expr.name
+    elif isinstance(expr, ir.Function):
+        for arg in expr.args:
+            yield from references(arg)
+    else:
+        for name in ("left", "right", "operand", "condition", "then", "otherwise", "key", "pinned",
+                     "quota", "eligible", "rank"):
+            child = getattr(expr, name, None)
+            if child is not None:
+                yield from references(child)

@@ -5,10 +5,10 @@ thing in different words (or scripts) compare equal.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from .expr import BinOp, Compare, Negate, Not, Num, Rank  # noqa: F401  (re-exported)
+from .expr import BinOp, Compare, IfElse, Negate, Not, Null, Num  # noqa: F401  (re-exported)
 from .span import Span, span_field
 
 LEVELS = ("国家", "省", "市", "县")          # highest first
@@ -77,28 +77,31 @@ class RowPattern:
     not_tags: frozenset[str] = frozenset()
     groups: frozenset[str] = frozenset()
     item_conditions: tuple[ItemCondition, ...] = ()
+    min_amount: Fraction | None = None      # 满3周: the row's 数量 is at least this
 
     @property
     def specificity(self) -> int:
-        """For 取最具体: a named publication beats a form, which beats a category or tag,
-        which beats a level alone."""
-        return (8 * bool(self.publications) + 4 * bool(self.forms or self.not_forms)
+        """For 取最具体: a rule for a named group beats one for everyone; then a named
+        publication beats a form, which beats a category or tag, which beats a level alone."""
+        return (16 * bool(self.groups) + 8 * bool(self.publications) + 4 * bool(self.forms or self.not_forms)
                 + 2 * bool(self.categories or self.tags or self.not_categories or self.not_tags)
                 + bool(self.levels))
 
     def without_events(self) -> "RowPattern":
-        return RowPattern(frozenset(), self.levels, self.publications, self.forms, self.categories,
-                          self.tags, self.not_forms, self.not_categories, self.not_tags, self.groups,
-                          self.item_conditions)
+        return replace(self, events=frozenset())
 
 
 @dataclass(frozen=True)
 class Clause:
     pattern: RowPattern
-    points: Fraction
+    points: Fraction              # per occurrence; the first one when later_points is set
     exceptions: tuple[RowPattern, ...]
     text: str = field(default="", compare=False)
     span: Span = span_field()
+    later_points: Fraction | None = None   # 第二次起每次扣20分: from the second occurrence in the period
+    cap: Fraction | None = None            # 最高10分: no row scores more
+    reviewed: bool = False                 # the score is the row's 分值 (× the sign of points)
+    share_of: "Expr | None" = None         # points × this unit quantity (加基础分的10%: points = 10%)
 
 
 @dataclass(frozen=True)
@@ -162,9 +165,80 @@ class PeriodCount:
     grain: str
     condition: "Expr"
     span: Span = span_field()
+    every: bool = False           # 每月都（…）: a flag, true when all periods hold
 
 
-Expr = Num | Quantity | GroupAttribute | Count | ItemCount | PeriodCount | Rank | BinOp | Compare | Not | Negate
+@dataclass(frozen=True)
+class PeriodTotal:
+    """合计（季度考核分）: a per-period quantity summed over the periods of the caller's span."""
+    name: str
+    grain: str
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class UnitValue:
+    """A number declared per unit in 【单位数值：名】; 空 for a unit the table does not list."""
+    table: str
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class InGroup:
+    groups: frozenset[str]
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class BundleSize:
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class BundleTotal:
+    """捆绑合计（x）: x summed over the units bundled with this one (itself when unbundled)."""
+    operand: "Expr"
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str                     # "max" | "min" | "ceil" | "floor"
+    args: tuple["Expr", ...]
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class Rank:
+    key: "Expr"
+    within_group: bool
+    descending: bool
+    span: Span = span_field()
+    pinned: "Expr | None" = None  # units where this holds rank 1; the rest rank after them
+
+
+@dataclass(frozen=True)
+class RankPoints:
+    table: str
+    rank: "Expr"
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class Select:
+    """评选: the best units by key, within the quota, among those eligible."""
+    key: "Expr"
+    within_group: bool
+    descending: bool
+    quota: "Expr"
+    eligible: "Expr | None"
+    ties: str                     # "stop": a tied run that does not fit ends the selection; "all"
+    span: Span = span_field()
+
+
+Expr = (Num | Null | Quantity | GroupAttribute | UnitValue | Count | ItemCount | PeriodCount | PeriodTotal
+        | InGroup | BundleSize | BundleTotal | Function | Rank | RankPoints | Select
+        | BinOp | Compare | Not | Negate | IfElse)
 
 
 @dataclass(frozen=True)
@@ -172,6 +246,32 @@ class Definition:
     name: str
     expr: Expr
     output: bool
+    span: Span = span_field()
+    grain: str | None = None      # "quarter" | "month": one value per period; "year": the whole period
+
+
+@dataclass(frozen=True)
+class UnitValues:
+    name: str
+    values: tuple[tuple[str, Fraction], ...]
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class RankTableRow:
+    group: str
+    points: tuple[Fraction, ...]
+    rest: Fraction | None
+    span: Span = span_field()
+
+    def points_for(self, rank: int) -> Fraction | None:
+        return self.points[rank - 1] if rank <= len(self.points) else self.rest
+
+
+@dataclass(frozen=True)
+class RankTable:
+    name: str
+    rows: tuple[RankTableRow, ...]
     span: Span = span_field()
 
 
@@ -200,6 +300,9 @@ class Policy:
     blocks: tuple[Block, ...]
     definitions: tuple[Definition, ...]
     weights: tuple[WeightSet, ...]
+    unit_values: tuple[UnitValues, ...] = ()
+    bundles: tuple[tuple[str, ...], ...] = ()
+    rank_tables: tuple[RankTable, ...] = ()
 
     @property
     def outputs(self) -> tuple[Definition, ...]:

@@ -23,6 +23,9 @@ class Plan:
     unit_groups: dict[str, ir.Group]                     # unit -> its group
     blocks: dict[str, ir.Block]
     definitions: dict[str, ir.Definition]
+    unit_values: dict[str, dict[str, object]]            # table -> unit -> value
+    bundles: dict[str, tuple[str, ...]]                  # unit -> the units scored with it
+    rank_tables: dict[str, dict[str, ir.RankTableRow]]   # table -> group -> row
 
 
 def lower(policy: ir.Policy, graph) -> Plan:
@@ -47,10 +50,17 @@ def lower(policy: ir.Policy, graph) -> Plan:
         for spelling in (publication.name, *publication.aliases):
             publications.setdefault(normalize(spelling), publication.name)
     groups = {g.name: g for g in policy.groups}
+    bundles = {u.name: (u.name,) for u in policy.units}
+    for bundle in policy.bundles:
+        for unit in bundle:
+            bundles[unit] = bundle
     return Plan(
         policy=policy, order=order,
         dispatch={e: tuple(v) for e, v in dispatch.items()},
         units=units, publications=publications,
         events={e.name: e for e in policy.events},
         unit_groups={u.name: groups[u.group] for u in policy.units},
-        blocks=blocks, definitions=definitions)
+        blocks=blocks, definitions=definitions,
+        unit_values={t.name: dict(t.values) for t in policy.unit_values},
+        bundles=bundles,
+        rank_tables={t.name: {r.group: r for r in t.rows} for t in policy.rank_tables})

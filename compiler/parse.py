@@ -25,11 +25,23 @@ TERMINAL_NAMES = {
     "VERB": "「计」「加」或「扣」", "PER": "「每条」", "MULT": "加倍（如「加一倍」）",
     "ZERO_SCORE": "「不计分」", "EXCEPT": "「除外」", "TEXT": "内容", "DATE": "日期",
     "YEAR": "年份", "ATTR": "单位组数值（如「目标50分」）", "CMP_OP": "比较符号",
-    "RANK_OPT": "排名范围或顺序", "IF": "「若」",
+    "OPTION": "选项（如「本组」「从高到低」）", "IF": "「若」", "THEN": "「则」", "ELSE": "「否则」",
+    "FUNC": "函数", "OPT_KEY": "选项名（名额、资格、置顶）", "GRAIN": "计算周期（按季、按月、全年）",
+    "RANK_ENTRY": "名次分（如「第1至10名依次15至6分」）", "MAX_KW": "「最高」", "LATER_KW": "「第二次起」",
+    "BY_POINTS": "「按分值计分」", "SHARE_OF": "「基础分的」", "NULL_KW": "「空」",
 }
 
 _SIGNS = {"扣": -1, "扣除": -1, "扣减": -1, "扣減": -1, "减": -1, "減": -1}
-_GRAINS = {"每月": "month", "每季度": "quarter", "每季": "quarter", "全年": "year", "每年": "year"}
+_GRAINS = {"每月": "month", "每季度": "quarter", "每季": "quarter", "全年": "year", "每年": "year",
+           "按月": "month", "按季度": "quarter", "按季": "quarter", "按年": "year", "全年度": "year"}
+# Built-in functions, by every spelling.
+FUNCTIONS = {"排名": "rank", "评选": "select", "評選": "select", "名次分": "rank_points",
+             "捆绑合计": "bundle_total", "捆綁合計": "bundle_total", "合计": "total", "合計": "total",
+             "最大": "max", "较大": "max", "較大": "max", "最小": "min", "较小": "min", "較小": "min",
+             "向上取整": "ceil", "向下取整": "floor", "属于": "in_group", "屬於": "in_group",
+             "每月都": "every_month", "每季都": "every_quarter", "每季度都": "every_quarter"}
+_OPTION_KEYS = {"名额": "quota", "名額": "quota", "资格": "eligible", "資格": "eligible",
+                "置顶": "pinned", "置頂": "pinned"}
 _CMP = {"≥": ">=", ">=": ">=", "≤": "<=", "<=": "<=", ">": ">", "＞": ">", "<": "<", "＜": "<",
         "=": "==", "＝": "==", "==": "==", "≠": "!=", "!=": "!="}
 _OPS = {"+": "+", "＋": "+", "-": "-", "－": "-", "−": "-", "×": "*", "*": "*", "÷": "/", "/": "/"}
@@ -155,7 +167,7 @@ class _Builder:
     def build(self, tree) -> S.PolicySyntax:
         parts: dict[str, list] = {k: [] for k in (
             "headers", "period", "levels", "publications", "vocab", "events", "groups",
-            "blocks", "definitions", "weights")}
+            "blocks", "definitions", "weights", "unit_values", "bundles", "rank_tables")}
         preamble, *sections = tree.children
         for node in preamble.children:
             if node.data == "period":
@@ -172,7 +184,8 @@ class _Builder:
             levels=tuple(parts["levels"]), publications=tuple(parts["publications"]),
             vocab=tuple(parts["vocab"]), events=tuple(parts["events"]), groups=tuple(parts["groups"]),
             blocks=tuple(parts["blocks"]), definitions=tuple(parts["definitions"]),
-            weights=tuple(parts["weights"]))
+            weights=tuple(parts["weights"]), unit_values=tuple(parts["unit_values"]),
+            bundles=tuple(parts["bundles"]), rank_tables=tuple(parts["rank_tables"]))
 
     def period(self, node) -> S.PeriodDecl:
         spec = node.children[1]
@@ -249,6 +262,67 @@ class _Builder:
             parts["groups"].append(
                 S.GroupDecl(self.text(name), claimed, tuple(attributes), members, self.span(line)))
 
+    def unit_value_section(self, node, parts) -> None:
+        entries = []
+        for line in node.children[2:]:
+            members, number = line.children[0], line.children[1]
+            entries.append((self.names(members), self.number(number)))
+        parts["unit_values"].append(S.UnitValueDecl(self.text(node.children[1]), tuple(entries), self.span(node)))
+
+    def bundle_section(self, node, parts) -> None:
+        for members in node.children[1:]:
+            parts["bundles"].append(S.BundleDecl(self.names(members), self.span(members)))
+
+    def rank_table_section(self, node, parts) -> None:
+        rows = []
+        for line in node.children[2:]:
+            group, *entries = line.children
+            points: list[Fraction] = []
+            rest = rest_count = None
+            for entry in entries:
+                parsed = self.rank_entry(entry, len(points))
+                if parsed[0] == "ranks":
+                    points += parsed[1]
+                else:
+                    rest, rest_count = parsed[1], parsed[2]
+            rows.append(S.RankRow(self.text(group), tuple(points), rest, rest_count, self.span(line)))
+        parts["rank_tables"].append(S.RankTableDecl(self.text(node.children[1]), tuple(rows), self.span(node)))
+
+    def rank_entry(self, token, listed: int):
+        """第1至10名依次15至6分 | 第11名5分 | 其余5分 | 后六名5分 (得基本分 may stand before the number)."""
+        text = str(token).strip()
+        num = r"(\d+|[零〇一二两兩三四五六七八九十百]+)"
+        to = r"\s*(?:至|到|—|-|～|~)\s*"
+        lead = r"(?:得|计|計|赋以|賦以|赋|賦|依次|基本分|为|為|\s)*"
+        pts = lead + num + r"\s*分"
+        match = re.fullmatch(r"第?" + num + to + num + r"\s*名" + lead + num + r"\s*分?" + to + num + r"\s*分", text)
+        if match:
+            first, last, high, low = (int(self.number(g)) for g in match.groups())
+            if first != listed + 1 or last < first or abs(high - low) != last - first:
+                self.diagnostics.add("GR007", self.span(token), text=text,
+                                     reason=f"名次{first}至{last}共{last - first + 1}名，分值{high}至{low}共{abs(high - low) + 1}档"
+                                     if first == listed + 1 else f"应从第{listed + 1}名接着写")
+                raise _BuildError
+            step = -1 if high >= low else 1
+            return "ranks", [Fraction(v) for v in range(high, low + step, step)]
+        match = re.fullmatch(r"第?" + num + r"\s*名\s*" + pts, text)
+        if match:
+            rank, value = (self.number(g) for g in match.groups())
+            if rank != listed + 1:
+                self.diagnostics.add("GR007", self.span(token), text=text, reason=f"应从第{listed + 1}名接着写")
+                raise _BuildError
+            return "ranks", [value]
+        match = re.fullmatch(r"(?:其余|其餘|其他|以后|以後|之后|之後)(?:各?名(?:次)?)?(?:的?单位|的?單位)?\s*" + pts, text)
+        if match:
+            return "rest", self.number(match.group(1)), None
+        match = re.fullmatch(r"(?:后|後)\s*" + num + r"\s*名\s*" + pts, text)
+        if match:
+            count, value = (self.number(g) for g in match.groups())
+            return "rest", value, int(count)
+        self.diagnostics.add("GR007", self.span(token), text=text,
+                             reason="应写成「第1至10名依次15至6分」「第11名5分」「其余5分」或「后六名5分」")
+        raise _BuildError
+
     def attribute(self, token) -> tuple[S.Text, Fraction]:
         match = re.match(r"(\D+?)\s*(\d+(?:\.\d+)?|[零〇一二两兩三四五六七八九十百千]+)\s*(.?)$", str(token))
         name = match.group(1)
@@ -282,16 +356,37 @@ class _Builder:
         return S.Text(value, Span(self.file, first.line, first.column, last.end_line, last.end_column))
 
     def points(self, node) -> S.Points:
+        span = self.span(node)
         if node.data == "zero_points":
-            return S.Points(Fraction(0), self.span(node))
+            return S.Points(Fraction(0), span)
+        if node.data == "reviewed":
+            return S.Points(Fraction(1), span, kind="reviewed")
         verb = next((str(t) for t in node.children if t.type == "VERB"), "")
+        sign = _SIGNS.get(verb, 1)
+        if node.data == "share":
+            share = next(t for t in node.children if t.type == "SHARE_OF")
+            percent = next(t for t in node.children if t.type == "PERCENT")
+            name = self.text(share, str(share).strip()[:-1].strip())
+            return S.Points(self.percent(percent) * sign, span, kind="share", share_of=name)
         number = next(t for t in node.children if t.type == "NUMBER")
-        return S.Points(self.number(number) * _SIGNS.get(verb, 1), self.span(node))
+        first = any(t.type == "FIRST_KW" for t in node.children)
+        return S.Points(self.number(number) * sign, span, first=first)
 
     def line_clause(self, node) -> S.ClauseSyntax:
         phrase, points, *qualifiers = node.children
-        quals = tuple(S.Qualifier(self.phrase(q.children[0]), self.span(q)) for q in qualifiers)
-        return S.ClauseSyntax(self.phrase(phrase), self.points(points), quals, self.span(node))
+        quals, cap, later = [], None, None
+        for q in qualifiers:
+            if q.data == "exception":
+                quals.append(S.Qualifier(self.phrase(q.children[0]), self.span(q)))
+            elif q.data == "cap":
+                number = next(t for t in q.children if t.type == "NUMBER")
+                cap = S.Cap(self.number(number), self.span(q))
+            else:
+                tokens = [t for t in q.children if t.type != "LATER_KW"]
+                verb = next((str(t) for t in tokens if t.type == "VERB"), "")
+                number = next(t for t in tokens if t.type == "NUMBER")
+                later = S.Later(S.Points(self.number(number) * _SIGNS.get(verb, 1), self.span(q)), self.span(q))
+        return S.ClauseSyntax(self.phrase(phrase), self.points(points), tuple(quals), self.span(node), cap, later)
 
     def line_multiplier(self, node) -> S.MultiplierSyntax:
         phrase, mult = node.children
@@ -323,8 +418,10 @@ class _Builder:
     def define_section(self, node, parts) -> None:
         output = str(node.children[0]) in ("结果", "結果", "输出", "輸出")
         for line in node.children[1:]:
-            name, expr = line.children
-            parts["definitions"].append(S.Definition(self.text(name), self.expr(expr), output, self.span(line)))
+            name, *grain, expr = line.children
+            period = _GRAINS[str(grain[0])] if grain else None
+            parts["definitions"].append(
+                S.Definition(self.text(name), self.expr(expr), output, self.span(line), period))
 
     def expr(self, node) -> S.Expr:
         if not hasattr(node, "data"):  # a bare token
@@ -348,11 +445,25 @@ class _Builder:
         if kind == "periods":
             grain = "month" if str(c[0]).startswith("月") else "quarter"
             return S.Periods(grain, self.expr(c[1]), span)
-        if kind == "rank":
-            options = {str(t) for t in c[2:]}
-            within = bool(options & {"本组", "本組", "组内", "組內"})
-            ascending = bool(options & {"从低到高", "從低到高"})
-            return S.Rank(self.expr(c[1]), within, not ascending, span)
+        if kind == "null":
+            return S.Null(span)
+        if kind == "if_":
+            return S.IfElse(self.expr(c[1]), self.expr(c[3]), self.expr(c[5]), span)
+        if kind == "call":
+            args, options = [], []
+            for arg in c[1:]:
+                inner = arg.children
+                if arg.data == "option":
+                    options.append(S.Option(None, self.text(inner[0]), self.span(arg)))
+                elif arg.data == "keyed":
+                    options.append(S.Option(_OPTION_KEYS[str(inner[0])], self.expr(inner[1]), self.span(arg)))
+                elif options:
+                    self.diagnostics.add("GR001", self.span(arg), text=str(arg.children[0])[:20],
+                                         reason="参数应写在选项之前", hint="先写要计算的量，再写「本组」「从高到低」等选项")
+                    raise _BuildError
+                else:
+                    args.append(self.expr(inner[0]))
+            return S.Call(FUNCTIONS[str(c[0])], tuple(args), tuple(options), span)
         if kind == "binop":
             return S.BinOp(_OPS[str(c[1])], self.expr(c[0]), self.expr(c[2]), span)
         if kind == "compare":

@@ -6,6 +6,8 @@ did-you-mean. Also reports rules whose combination the policy leaves implicit.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from . import ir
 from . import syntax as S
 from .build import Declarations
@@ -15,6 +17,12 @@ from .segment import segment
 
 GROUP_PREFIXES = ("本组", "本組")
 GROUP_SIZE = "单位数"
+BUNDLE_SIZE = "捆绑单位数"
+_GRAIN_NAMES = {"month": "月", "quarter": "季", "year": "全年"}
+_GRAIN_ORDER = {"month": 0, "quarter": 1, "year": 2}
+_RANK_WITHIN = {"本组", "组内"}
+_RANK_ASCENDING = {"从低到高"}
+_RANK_OPTIONS = _RANK_WITHIN | _RANK_ASCENDING | {"全部单位", "所有单位", "从高到低"}
 
 _ROW_MODES = (("最具体", "most_specific"), ("最具體", "most_specific"), ("累计", "sum"), ("累計", "sum"))
 _ITEM_MODES = (("最高", "max"), ("只计一次", "once"), ("只記一次", "once"), ("只记一次", "once"),
@@ -26,14 +34,16 @@ def resolve(policy: S.PolicySyntax, decls: Declarations, diagnostics: Diagnostic
     """Resolve every name of the policy; what cannot be resolved is reported and left out."""
     names = _Names(policy, decls, diagnostics)
     blocks = tuple(_block(b, names, decls, diagnostics) for b in policy.blocks)
-    definitions = tuple(ir.Definition(normalize_name(d.name.value), names.expr(d.expr), d.output, d.span)
+    definitions = tuple(ir.Definition(normalize_name(d.name.value), names.expr(d.expr), d.output, d.span, d.grain)
                         for d in policy.definitions)
+    _check_grains(definitions, blocks, diagnostics)
     return ir.Policy(
         file=policy.file, title=decls.title, document_number=decls.document_number,
         period=decls.period, subunits_count_for_parent=decls.subunits_count_for_parent,
         level_aliases=decls.level_aliases, publications=decls.publications, forms=decls.forms,
         categories=decls.categories, tags=decls.tags, events=decls.events, groups=decls.groups,
-        units=decls.units, blocks=blocks, definitions=definitions, weights=decls.weights)
+        units=decls.units, blocks=blocks, definitions=definitions, weights=decls.weights,
+        unit_values=decls.unit_values, bundles=decls.bundles, rank_tables=decls.rank_tables)
 
 
 def normalize_name(text: str) -> str:
@@ -52,6 +62,10 @@ class _Names:
         for definition in policy.definitions:
             self._declare(definition.name)
         self.attributes = {name for g in decls.groups for name, _ in g.attributes} | {GROUP_SIZE}
+        self.unit_values = {t.name for t in decls.unit_values}
+        self.rank_tables = {t.name for t in decls.rank_tables}
+        self.groups = {g.name for g in decls.groups}
+        self.grains = {normalize(d.name.value): d.grain for d in policy.definitions}
 
     def _declare(self, name: S.Text) -> None:
         key = normalize(name.value)
@@ -68,6 +82,12 @@ class _Names:
         span = node.span
         if isinstance(node, S.Num):
             return ir.Num(node.value, span)
+        if isinstance(node, S.Null):
+            return ir.Null(span)
+        if isinstance(node, S.IfElse):
+            return ir.IfElse(self.expr(node.condition), self.expr(node.then), self.expr(node.otherwise), span)
+        if isinstance(node, S.Call):
+            return self.call(node)
         if isinstance(node, S.Ref):
             return self.ref(node)
         if isinstance(node, S.Count):
@@ -82,9 +102,7 @@ class _Names:
                                      or "可统计的计分项：" + "、".join(sorted(self.blocks)))
             return ir.ItemCount(block or node.block, span)
         if isinstance(node, S.Periods):
-            return ir.PeriodCount(node.grain, self.expr(node.condition), span)
-        if isinstance(node, S.Rank):
-            return ir.Rank(self.expr(node.key), node.within_group, node.descending, span)
+            return ir.PeriodCount(node.grain, self.expr(node.condition), span, node.every)
         if isinstance(node, S.BinOp):
             return ir.BinOp(node.op, self.expr(node.left), self.expr(node.right), span)
         if isinstance(node, S.Compare):
@@ -95,10 +113,89 @@ class _Names:
             return ir.Negate(self.expr(node.operand), span)
         raise AssertionError(node)  # pragma: no cover
 
+    def call(self, node: S.Call) -> ir.Expr:
+        function, span = node.function, node.span
+        words = {normalize(o.value.value) for o in node.options if o.key is None}
+        keyed = {o.key: o for o in node.options if o.key is not None}
+        arity = {"rank": 1, "select": 1, "rank_points": 2, "total": 1, "bundle_total": 1, "max": 2, "min": 2,
+                 "ceil": 1, "floor": 1, "every_month": 1, "every_quarter": 1}
+        if function in arity and len(node.args) != arity[function]:
+            self._bad_call(node, f"要{arity[function]}个参数，这里写了{len(node.args)}个")
+            return ir.Null(span)
+        if function not in ("rank", "select") and node.options:
+            self._bad_call(node, "不接受选项（本组、名额、资格…）")
+            return ir.Null(span)
+        if function in ("rank", "select"):
+            ties = "stop"
+            for word in words - _RANK_OPTIONS:
+                if not word.startswith("并列") or function == "rank":
+                    self._bad_call(node, f"不认识选项「{word}」")
+                elif any(w in word for w in ("都入选", "全部入选", "均入选", "都选", "一并入选")):
+                    ties = "all"
+                elif not any(w in word for w in ("不选", "不入选", "不取", "停止")):
+                    self.diagnostics.add("GR306", span, text=word,
+                                         reason="应写「并列超出名额的都不选」或「并列的都入选」")
+            within, descending = bool(words & _RANK_WITHIN), not (words & _RANK_ASCENDING)
+            key = self.expr(node.args[0])
+            if function == "rank":
+                unknown = set(keyed) - {"pinned"}
+                if unknown:
+                    self._bad_call(node, "只接受「置顶：条件」这一个带名字的选项")
+                pinned = self.expr(keyed["pinned"].value) if "pinned" in keyed else None
+                return ir.Rank(key, within, descending, span, pinned)
+            if "quota" not in keyed:
+                self._bad_call(node, "要写「名额：…」")
+                return ir.Null(span)
+            if not any(w.startswith("并列") for w in words):
+                self.diagnostics.add("GR305", span, hint="加上选项「并列超出名额的都不选」或「并列的都入选」")
+            eligible = self.expr(keyed["eligible"].value) if "eligible" in keyed else None
+            return ir.Select(key, within, descending, self.expr(keyed["quota"].value), eligible, ties, span)
+        if function == "rank_points":
+            table = node.args[0]
+            name = normalize(table.name) if isinstance(table, S.Ref) else None
+            if name not in self.rank_tables:
+                self._bad_call(node, "第一个参数应是【名次分：…】里声明的表名",
+                               did_you_mean(name or "", sorted(self.rank_tables)))
+                return ir.Null(span)
+            return ir.RankPoints(name, self.expr(node.args[1]), span)
+        if function == "total":
+            target = node.args[0]
+            name = self.canonical(target.name) if isinstance(target, S.Ref) else None
+            grain = self.grains.get(name) if name else None
+            if grain not in ("month", "quarter"):
+                self._bad_call(node, "只能汇总按季或按月计算的量，例如「合计（季度考核分）」")
+                return ir.Null(span)
+            return ir.PeriodTotal(name, grain, span)
+        if function == "bundle_total":
+            return ir.BundleTotal(self.expr(node.args[0]), span)
+        if function in ("max", "min", "ceil", "floor"):
+            return ir.Function(function, tuple(self.expr(a) for a in node.args), span)
+        if function in ("every_month", "every_quarter"):
+            return ir.PeriodCount(function.split("_")[1], self.expr(node.args[0]), span, every=True)
+        if function == "in_group":
+            names = set()
+            for arg in node.args:
+                name = normalize(arg.name) if isinstance(arg, S.Ref) else None
+                if name not in self.groups:
+                    self.diagnostics.add("GR101", arg.span, text=getattr(arg, "name", "?"), kind="单位组",
+                                         hint=did_you_mean(name or "", sorted(self.groups)))
+                else:
+                    names.add(name)
+            return ir.InGroup(frozenset(names), span)
+        raise AssertionError(function)  # pragma: no cover
+
+    def _bad_call(self, node: S.Call, reason: str, hint: str | None = None) -> None:
+        self.diagnostics.add("GR108", node.span, function=_FUNCTION_NAMES[node.function], reason=reason, hint=hint)
+
     def ref(self, node: S.Ref) -> ir.Expr:
         canonical = self.canonical(node.name)
         if canonical is not None:
             return ir.Quantity(canonical, node.span)
+        name = normalize(node.name)
+        if name in self.unit_values:
+            return ir.UnitValue(name, node.span)
+        if name == BUNDLE_SIZE:
+            return ir.BundleSize(node.span)
         for prefix in GROUP_PREFIXES:
             if node.name.startswith(prefix):
                 attribute = normalize(node.name[len(prefix):])
@@ -106,7 +203,8 @@ class _Names:
                     self.diagnostics.add("GR103", node.span, name=attribute,
                                          hint=did_you_mean(attribute, sorted(self.attributes)))
                 return ir.GroupAttribute(attribute, node.span)
-        candidates = list(self.quantities) + [GROUP_PREFIXES[0] + a for a in sorted(self.attributes)]
+        candidates = (list(self.quantities) + sorted(self.unit_values)
+                      + [GROUP_PREFIXES[0] + a for a in sorted(self.attributes)])
         self.diagnostics.add("GR102", node.span, name=node.name, hint=did_you_mean(node.name, candidates))
         return ir.Quantity(node.name, node.span)
 
@@ -116,21 +214,32 @@ def _block(decl: S.BlockDecl, names: _Names, decls: Declarations, diagnostics: D
     clauses, multipliers, conditions = [], [], []
     modes = {"row": None, "item": None, "stacking": None}
     pending_multipliers = []
+    excluded = []          # 应急信息不计分: a whole-block exception, written as its own line
     for line in decl.lines:
         if isinstance(line, S.ClauseSyntax):
             pattern = segment(line.phrase.value, line.phrase.span, vocab, diagnostics)
             if pattern is None:
                 continue
             if not pattern.events:
+                if line.points.kind == "fixed" and line.points.value == 0 and not line.qualifiers:
+                    excluded.append(pattern)
+                    continue
                 diagnostics.add("GR106", line.phrase.span, text=line.phrase.value,
-                                hint="写明是哪种事项，例如「报送」「被…采用」「批示」或已声明的事项")
+                                hint="写明是哪种事项，例如「报送」「被…采用」「批示」或已声明的事项；"
+                                     "只写条件加「不计分」表示本计分项里这些信息一律不计分")
                 continue
             exceptions = []
             for qualifier in line.qualifiers:
                 q = segment(qualifier.phrase.value, qualifier.phrase.span, vocab, diagnostics)
                 if q is not None:
                     exceptions.append(_relative(q, pattern.events))
-            clauses.append(ir.Clause(pattern, line.points.value, tuple(exceptions), line.phrase.value, line.span))
+            points = line.points
+            share = names.ref(S.Ref(points.share_of.value, points.share_of.span)) if points.kind == "share" else None
+            clauses.append(ir.Clause(
+                pattern, points.value, tuple(exceptions), line.phrase.value, line.span,
+                later_points=line.later.points.value if line.later else None,
+                cap=line.cap.value if line.cap else None,
+                reviewed=points.kind == "reviewed", share_of=share))
         elif isinstance(line, S.MultiplierSyntax):
             pattern = segment(line.phrase.value, line.phrase.span, vocab, diagnostics)
             if pattern is not None:
@@ -146,6 +255,9 @@ def _block(decl: S.BlockDecl, names: _Names, decls: Declarations, diagnostics: D
                                 reason=f"应写明{choices}之一")
             modes[line.scope] = mode
     clause_events = frozenset().union(*(c.pattern.events for c in clauses)) if clauses else frozenset()
+    if excluded:
+        clauses = [replace(c, exceptions=c.exceptions + tuple(_relative(p, c.pattern.events) for p in excluded))
+                   for c in clauses]
     for pattern, line in pending_multipliers:
         multipliers.append(ir.Multiplier(_relative(pattern, clause_events), line.factor,
                                          line.phrase.value, line.span))
@@ -187,3 +299,46 @@ def _may_overlap(a: ir.RowPattern, b: ir.RowPattern) -> bool:
             and meets(a.publications, b.publications) and meets(a.forms, b.forms)
             and meets(a.categories, b.categories) and meets(a.tags, b.tags)
             and meets(a.groups, b.groups))
+
+
+_FUNCTION_NAMES = {"rank": "排名", "select": "评选", "rank_points": "名次分", "total": "合计",
+                   "bundle_total": "捆绑合计", "max": "最大", "min": "最小", "ceil": "向上取整",
+                   "floor": "向下取整", "in_group": "属于", "every_month": "每月都", "every_quarter": "每季都"}
+
+
+def _check_grains(definitions, blocks, diagnostics: Diagnostics) -> None:
+    """A per-quarter (per-month) quantity used in a longer span must be summed with 合计（…）."""
+    grains = {d.name: d.grain for d in definitions}
+    for definition in definitions:
+        context = definition.grain or ("year" if definition.output else None)
+        if context in (None, "year") and definition.grain is None and not definition.output:
+            continue                   # an intermediate without a grain takes its caller's span
+        _walk_grains(definition.expr, _GRAIN_ORDER[context], grains, diagnostics)
+    for block in blocks:
+        for condition in block.conditions:
+            _walk_grains(condition.expr, _GRAIN_ORDER[condition.grain], grains, diagnostics)
+
+
+def _walk_grains(expr, context: int, grains, diagnostics) -> None:
+    if isinstance(expr, ir.Quantity):
+        grain = grains.get(expr.name)
+        if grain in ("month", "quarter") and _GRAIN_ORDER[grain] < context:
+            diagnostics.add("GR107", expr.span, name=expr.name, grain=_GRAIN_NAMES[grain],
+                            context={1: "按季", 2: "全年"}[context],
+                            hint=f"写「合计（{expr.name}）」把各{_GRAIN_NAMES[grain]}相加")
+        return
+    if isinstance(expr, ir.PeriodCount):
+        _walk_grains(expr.condition, min(context, _GRAIN_ORDER[expr.grain]), grains, diagnostics)
+        return
+    for child in _children(expr):
+        _walk_grains(child, context, grains, diagnostics)
+
+
+def _children(expr):
+    for name in ("left", "right", "operand", "condition", "then", "otherwise", "key", "pinned",
+                 "quota", "eligible", "rank"):
+        child = getattr(expr, name, None)
+        if child is not None and not isinstance(child, (str, bool, frozenset)):
+            yield child
+    if isinstance(expr, ir.Function):
+        yield from expr.args

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
 
 from .diagnostics import Diagnostics, did_you_mean
 from .ir import LEVELS, ItemCondition, RowPattern
@@ -18,6 +19,7 @@ from .span import Span
 
 EVENT, LEVEL, ABOVE, PUBLICATION, FORM, CATEGORY, TAG, GROUP, ADOPTED, NEGATION, OTHER, FILLER = (
     "事项", "级别", "以上", "刊物", "形式", "类别", "标记", "单位组", "已采用", "否定", "其他", "虚词")
+AMOUNT, JOIN = "数量", "并且"
 
 BUILTIN_EVENTS = {"报送": ("报送", "上报", "报"), "采用": ("采用", "录用", "刊用", "刊发"), "批示": ("批示",)}
 FIXED_WORDS = {
@@ -25,8 +27,9 @@ FIXED_WORDS = {
     ADOPTED: ("已采用", "已被采用", "采用过"),
     NEGATION: ("非", "不含", "无", "没有", "不属于"),
     OTHER: ("其他", "其它"),
+    JOIN: ("且", "并且", "并", "同时", "而且"),
     FILLER: ("被", "以", "形式", "的", "信息", "工作", "领导", "政府", "类", "文章", "刊物", "有效",
-             "各级", "凡", "作出", "获", "得到", "、", "或", "和", "及", "与", "并", "中", "之", "所",
+             "各级", "凡", "作出", "获", "得到", "、", "或", "和", "及", "与", "中", "之", "所",
              "经", "是", "为", "级", "上", "任务", "事项", "条", "篇", "期", "情况", "内容", "含",
              "(", ")", "者", "单位", "获得", "给予"),
 }
@@ -38,6 +41,7 @@ _NAMED_KIND = {PUBLICATION: "刊物", FORM: "形式", CATEGORY: "类别", TAG: "
 class Vocabulary:
     """Normalised surface -> (role, canonical value), plus what suggestions draw on."""
     words: dict[str, tuple[str, str]] = field(default_factory=dict)
+    events: dict[str, str] = field(default_factory=dict)   # a word that is also an event kind (约稿)
     longest: int = 1
 
     def add(self, surface: str, role: str, value: str) -> None:
@@ -45,6 +49,8 @@ class Vocabulary:
         if key and key not in self.words:
             self.words[key] = (role, value)
             self.longest = max(self.longest, len(key))
+        elif key and role == EVENT and self.words[key][0] != EVENT:
+            self.events[key] = value
 
     def names(self, role: str | None = None) -> list[str]:
         return [w for w, (r, _) in self.words.items() if r != FILLER and (role is None or r == role)]
@@ -71,7 +77,12 @@ class Token:
     end: int
 
 
-_BRACKETED = re.compile(r"《([^《》]*)》")
+_NUMBER = r"(\d+|[一二两三四五六七八九十]+)"
+# 《刊物》, or a measure of the row's 数量: 满3周, 3周及以上, 不少于2个月
+_SPECIAL = re.compile(r"《(?P<publication>[^《》]*)》"
+                      r"|(?:满|达到|达|不少于|不低于|至少)" + _NUMBER.replace("(", "(?P<n1>", 1)
+                      + r"个?(?:周|月|天|日|次|人|篇|条)(?:及以上|以上|或以上)?"
+                      r"|" + _NUMBER.replace("(", "(?P<n2>", 1) + r"个?(?:周|月|天|日|次|人|篇|条)(?:及以上|以上|或以上)")
 
 
 def segment(text: str, span: Span, vocab: Vocabulary, diagnostics: Diagnostics) -> RowPattern | None:
@@ -86,6 +97,13 @@ def segment(text: str, span: Span, vocab: Vocabulary, diagnostics: Diagnostics) 
                             reason=f"「{before.value}」只能用在形式、类别或标记前，不能用在{_NAMED_KIND.get(after.role, after.role)}前",
                             hint="改写成肯定的说法，或为其余情形分别写条款")
             return None
+    if not any(t.role == EVENT for t in tokens):
+        # 约稿 is a category and an event kind: a phrase that names no event means the event
+        for i, token in enumerate(tokens):
+            word = _normalize_keep_length(text)[token.start:token.end]
+            if word in vocab.events:
+                tokens[i] = Token(EVENT, vocab.events[word], token.start, token.end)
+                break
     return assemble(tokens)
 
 
@@ -94,8 +112,14 @@ def tokenize(text: str, span: Span, vocab: Vocabulary, diagnostics: Diagnostics)
     tokens: list[Token] = []
     ok = True
     position = 0
-    for match in _BRACKETED.finditer(norm):
+    for match in _SPECIAL.finditer(norm):
         ok &= _cut(norm, position, match.start(), span, vocab, diagnostics, tokens)
+        position = match.end()
+        if match.group("publication") is None:
+            from .numerals import parse_number
+            tokens.append(Token(AMOUNT, str(parse_number(match.group("n1") or match.group("n2"))),
+                                match.start(), match.end()))
+            continue
         name = normalize(match.group(1))
         entry = vocab.words.get(name)
         if entry and entry[0] == PUBLICATION:
@@ -181,11 +205,39 @@ def _report_unknown(norm, start, stop, begin, end, span, vocab, diagnostics) -> 
 
 
 def assemble(tokens: list[Token]) -> RowPattern:
+    """The pattern of the first part; each part after 且/并 is a further row the item must have
+    (被国家级采用并获国家级领导批示的: an adoption whose item also has a 国家 批示)."""
+    parts: list[list[Token]] = [[]]
+    for token in tokens:
+        if token.role == JOIN:
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    main = _assemble_part(parts[0])
+    extra = [p for p in (_assemble_part(part) for part in parts[1:] if part)]
+    for part in extra:
+        if part.events and part.events != main.events:
+            main = replace(main, item_conditions=main.item_conditions + (ItemCondition(True, part),))
+        else:           # no other event: the words only narrow the row itself
+            main = _merge(main, part)
+    return main
+
+
+def _merge(a: RowPattern, b: RowPattern) -> RowPattern:
+    fields = ("events", "levels", "publications", "forms", "categories", "tags", "not_forms",
+              "not_categories", "not_tags", "groups")
+    merged = {f: getattr(a, f) | getattr(b, f) for f in fields}
+    return RowPattern(**merged, item_conditions=a.item_conditions + b.item_conditions,
+                      min_amount=b.min_amount if b.min_amount is not None else a.min_amount)
+
+
+def _assemble_part(tokens: list[Token]) -> RowPattern:
     sets: dict[str, set[str]] = {k: set() for k in (
         "events", "levels", "publications", "forms", "categories", "tags",
         "not_forms", "not_categories", "not_tags", "groups")}
     conditions: list[ItemCondition] = []
     negate = False
+    amount = None
     for index, token in enumerate(tokens):
         role = token.role
         if role == NEGATION:
@@ -208,5 +260,8 @@ def assemble(tokens: list[Token]) -> RowPattern:
             sets["publications"].add(token.value)
         elif role == GROUP:
             sets["groups"].add(token.value)
+        elif role == AMOUNT:
+            amount = Fraction(token.value)
         negate = False
-    return RowPattern(**{k: frozenset(v) for k, v in sets.items()}, item_conditions=tuple(conditions))
+    return RowPattern(**{k: frozenset(v) for k, v in sets.items()}, item_conditions=tuple(conditions),
+                      min_amount=amount)

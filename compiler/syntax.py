@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .expr import BinOp, Compare, Negate, Not, Num, Rank  # noqa: F401  (re-exported)
+from .expr import BinOp, Compare, IfElse, Negate, Not, Null, Num  # noqa: F401  (re-exported)
 from .span import Span, span_field
 
 
@@ -78,6 +78,9 @@ class GroupDecl:
 class Points:
     value: Fraction       # signed: 扣 gives a negative value
     span: Span = span_field()
+    kind: str = "fixed"   # "fixed" | "reviewed" (the row's 分值) | "share" (value × a quantity)
+    share_of: Text | None = None   # 基础分 in 加基础分的10%
+    first: bool = False   # written 第一次…, so a later-occurrence qualifier is expected
 
 
 @dataclass(frozen=True)
@@ -87,11 +90,25 @@ class Qualifier:
 
 
 @dataclass(frozen=True)
+class Cap:
+    value: Fraction       # 最高10分: no row scores more
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class Later:
+    points: Points        # 第二次起每次扣20分
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
 class ClauseSyntax:
     phrase: Text
     points: Points
     qualifiers: tuple[Qualifier, ...]
     span: Span = span_field()
+    cap: Cap | None = None
+    later: Later | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +146,36 @@ class Definition:
     expr: "Expr"
     output: bool
     span: Span = span_field()
+    grain: str | None = None      # "quarter" | "month" | "year"; None: the caller's period
+
+
+@dataclass(frozen=True)
+class UnitValueDecl:
+    name: Text                    # 基础分
+    entries: tuple[tuple[tuple[Text, ...], Fraction], ...]
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class BundleDecl:
+    members: tuple[Text, ...]
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class RankRow:
+    group: Text
+    points: tuple[Fraction, ...]  # points for rank 1, 2, …
+    rest: Fraction | None         # 其余5分
+    rest_count: int | None        # 后六名5分: how many the document says get the rest
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class RankTableDecl:
+    name: Text
+    rows: tuple[RankRow, ...]
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
@@ -163,9 +210,26 @@ class Periods:
     grain: str            # "month" | "quarter"
     condition: "Expr"
     span: Span = span_field()
+    every: bool = False   # 每月都（…）: true when every period holds, not a count
 
 
-Expr = Num | Ref | Count | Items | Periods | Rank | BinOp | Compare | Not | Negate
+@dataclass(frozen=True)
+class Option:
+    key: str | None       # 名额 | 资格 | 置顶, or None for a bare word (本组, 从高到低, 并列…)
+    value: "Expr | Text"
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class Call:
+    """A built-in function: 排名、评选、名次分、合计、最大、属于 …; resolved by name."""
+    function: str
+    args: tuple["Expr", ...]
+    options: tuple[Option, ...]
+    span: Span = span_field()
+
+
+Expr = Num | Null | Ref | Count | Items | Periods | Call | BinOp | Compare | Not | Negate | IfElse
 
 
 @dataclass(frozen=True)
@@ -181,3 +245,6 @@ class PolicySyntax:
     blocks: tuple[BlockDecl, ...]
     definitions: tuple[Definition, ...]
     weights: tuple[WeightDecl, ...]
+    unit_values: tuple[UnitValueDecl, ...] = ()
+    bundles: tuple[BundleDecl, ...] = ()
+    rank_tables: tuple[RankTableDecl, ...] = ()

@@ -52,6 +52,7 @@ class Evaluation:
             if row.item:
                 self.rows_by_item[row.item].append(row)
         self.counted: set[int] = set()          # id() of rows some rule counted
+        self.notices: list[str] = []            # rows scored, but not as written (分值 over its cap)
         self.matches: dict[str, list[Contribution]] = {b.name: [] for b in self.policy.blocks}
         self._contributions: dict[tuple[str, str], list[Contribution]] = {}
         self._cache: dict[tuple, Value] = {}
@@ -76,13 +77,33 @@ class Evaluation:
                     clauses = [max(clauses, key=lambda c: c.pattern.specificity)]
                 for clause in clauses:
                     self.counted.add(id(row))
-                    kind = self.plan.events[row.event]
-                    base = clause.points * (row.count if kind.counts else 1)
                     zeroed = any(self.matches_pattern(e, row) for e in clause.exceptions)
-                    if zeroed:
-                        base = Fraction(0)
+                    base = Fraction(0) if zeroed else self._row_base(clause, row)
                     self.matches[block.name].append(
                         Contribution(block.name, base, base, Fraction(1), row.date, row, clause, (), zeroed))
+
+    def _occurrences(self, row: Row) -> Fraction:
+        return row.count if self.plan.events[row.event].counts else Fraction(1)
+
+    def _row_base(self, clause: ir.Clause, row: Row) -> Fraction:
+        """A row's points under a clause, before item combination, escalation and multipliers.
+        A share of a unit quantity (基础分的10%) is filled in later, per unit."""
+        if clause.share_of is not None:
+            return Fraction(0)
+        if clause.reviewed:
+            value = row.points
+            where = f"{row.file}:{row.row}:分值"
+            if value is None:
+                self.notices.append(f"{where}: 「{clause.text}」按分值计分，但这一行没有分值，按0分计")
+                value = Fraction(0)
+            elif clause.cap is not None and value > clause.cap:
+                self.notices.append(f"{where}: 分值{_number(value)}超过最高{_number(clause.cap)}分，按{_number(clause.cap)}分计")
+            base = value * self._occurrences(row) * clause.points
+        else:
+            base = clause.points * self._occurrences(row)
+        if clause.cap is not None and abs(base) > clause.cap:
+            base = clause.cap if base > 0 else -clause.cap
+        return base
 
     def matches_pattern(self, pattern: ir.RowPattern, row: Row) -> bool:
         if pattern.events and row.event not in pattern.events:
@@ -104,6 +125,8 @@ class Evaluation:
         if pattern.not_tags and row.tags & pattern.not_tags:
             return False
         if pattern.groups and self.plan.unit_groups[row.unit].name not in pattern.groups:
+            return False
+        if pattern.min_amount is not None and row.count < pattern.min_amount:
             return False
         for condition in pattern.item_conditions:
             if self.item_has(row, condition.pattern) != condition.exists:
@@ -132,6 +155,8 @@ class Evaluation:
             return self._contributions[key]
         block = self.plan.blocks[block_name]
         own = [c for c in self.matches[block_name] if c.row.unit == unit]
+        self._fill_shares(block, own, unit)
+        self._escalate(block, own)
         result = self._combine_items(block, own)
         for contribution in result:
             if contribution.kept and block.multipliers:
@@ -143,6 +168,28 @@ class Evaluation:
                                                period.end, None, condition))
         self._contributions[key] = result
         return result
+
+    def _fill_shares(self, block: ir.Block, own: list[Contribution], unit: str) -> None:
+        """加基础分的10%: the clause's share of a quantity of the row's unit over the whole period."""
+        for c in own:
+            clause = c.rule
+            if clause.share_of is None or c.zeroed:
+                continue
+            whole = self.value(clause.share_of, unit, self.period)
+            c.base = c.points = (clause.points * whole * self._occurrences(c.row)) if whole is not None else Fraction(0)
+
+    def _escalate(self, block: ir.Block, own: list[Contribution]) -> None:
+        """第一次扣10分，第二次起每次扣20分: occurrences counted in date order over the period."""
+        for clause in block.clauses:
+            if clause.later_points is None:
+                continue
+            seen = Fraction(0)
+            for c in sorted((c for c in own if c.rule is clause and not c.zeroed),
+                            key=lambda c: (c.row.date, c.row.file, c.row.row)):
+                times = self._occurrences(c.row)
+                first = max(Fraction(0), min(times, 1 - seen))
+                c.base = c.points = clause.points * first + clause.later_points * (times - first)
+                seen += times
 
     def _combine_items(self, block: ir.Block, own: list[Contribution]) -> list[Contribution]:
         if block.item_mode not in ("max", "once"):
@@ -183,23 +230,63 @@ class Evaluation:
 
     # ------------------------------------------------------------ expressions
 
-    def output(self, name: str, unit: str) -> Value:
+    def output(self, name: str, unit: str) -> Value | dict[str, Value]:
+        """An output's value; one per period, keyed 2018Q1…, for a per-quarter or per-month output."""
+        grain = self.plan.definitions[name].grain
+        if grain in ("quarter", "month"):
+            return {p.label: self.quantity(name, unit, p) for p in subdivide(self.period, grain)}
         return self.quantity(name, unit, self.period)
 
     def quantity(self, name: str, unit: str, period: PeriodSpan) -> Value:
+        definition = self.plan.definitions.get(name)
+        if definition is not None and definition.grain is not None:
+            period = self._span_of(period, definition.grain)
         key = (name, unit, period)
         if key not in self._cache:
             if name in self.plan.blocks:
                 self._cache[key] = self.block_value(name, unit, period)
             else:
-                self._cache[key] = self.value(self.plan.definitions[name].expr, unit, period)
+                self._cache[key] = self.value(definition.expr, unit, period)
         return self._cache[key]
+
+    def _span_of(self, period: PeriodSpan, grain: str) -> PeriodSpan:
+        """The whole period (全年), or the month or quarter of the period that contains `period`."""
+        if grain == "year":
+            return self.period
+        return next((p for p in subdivide(self.period, grain) if p.start <= period.start <= p.end), period)
 
     def value(self, expr: ir.Expr, unit: str, period: PeriodSpan) -> Value:
         if isinstance(expr, ir.Num):
             return expr.value
+        if isinstance(expr, ir.Null):
+            return None
         if isinstance(expr, ir.Quantity):
             return self.quantity(expr.name, unit, period)
+        if isinstance(expr, ir.UnitValue):
+            return self.plan.unit_values[expr.table].get(unit)
+        if isinstance(expr, ir.IfElse):
+            condition = self.value(expr.condition, unit, period)
+            if condition is None:
+                return None
+            return self.value(expr.then if condition else expr.otherwise, unit, period)
+        if isinstance(expr, ir.PeriodTotal):
+            values = [self.quantity(expr.name, unit, p) for p in subdivide(period, expr.grain)]
+            return None if any(v is None for v in values) else sum(values, Fraction(0))
+        if isinstance(expr, ir.InGroup):
+            return self.plan.unit_groups[unit].name in expr.groups
+        if isinstance(expr, ir.BundleSize):
+            return Fraction(len(self.plan.bundles[unit]))
+        if isinstance(expr, ir.BundleTotal):
+            values = [self.value(expr.operand, member, period) for member in self.plan.bundles[unit]]
+            return None if any(v is None for v in values) else sum(values, Fraction(0))
+        if isinstance(expr, ir.Function):
+            return _function(expr.name, [self.value(a, unit, period) for a in expr.args])
+        if isinstance(expr, ir.RankPoints):
+            rank = self.value(expr.rank, unit, period)
+            row = self.plan.rank_tables[expr.table].get(self.plan.unit_groups[unit].name)
+            return None if rank is None or row is None else row.points_for(int(rank))
+        if isinstance(expr, ir.Select):
+            return unit in self.selected(expr, unit, period)
         if isinstance(expr, ir.GroupAttribute):
             group = self.plan.unit_groups[unit]
             if expr.name == "单位数":
@@ -212,13 +299,17 @@ class Evaluation:
                      if c.row.unit == unit and not c.zeroed and period.start <= c.when <= period.end}
             return Fraction(len(items))
         if isinstance(expr, ir.PeriodCount):
-            return Fraction(sum(1 for p in subdivide(period, expr.grain)
-                                if _truthy(self.value(expr.condition, unit, p))))
+            holding = [_truthy(self.value(expr.condition, unit, p)) for p in subdivide(period, expr.grain)]
+            return all(holding) if expr.every else Fraction(sum(holding))
         if isinstance(expr, ir.Rank):
             return self.rank(expr, unit, period)
         if isinstance(expr, ir.BinOp):
             return _binop(expr.op, self.value(expr.left, unit, period), lambda: self.value(expr.right, unit, period))
         if isinstance(expr, ir.Compare):
+            if isinstance(expr.right, ir.Null) or isinstance(expr.left, ir.Null):
+                other = expr.left if isinstance(expr.right, ir.Null) else expr.right
+                missing = self.value(other, unit, period) is None
+                return missing if expr.op == "==" else not missing if expr.op == "!=" else None
             return _compare(expr.op, self.value(expr.left, unit, period), self.value(expr.right, unit, period))
         if isinstance(expr, ir.Not):
             operand = self.value(expr.operand, unit, period)
@@ -236,22 +327,70 @@ class Evaluation:
                 total += row.count if self.plan.events[row.event].counts else 1
         return total
 
+    def _scope(self, unit: str, within_group: bool) -> tuple[str, ...]:
+        if within_group:
+            return self.plan.unit_groups[unit].members
+        return tuple(u.name for u in self.policy.units)
+
     def rank(self, expr: ir.Rank, unit: str, period: PeriodSpan) -> Fraction | None:
+        """Competition rank (1, 2, 2, 4). Pinned units (置顶) share rank 1; the rest rank after them."""
         key = ("rank", expr, self.plan.unit_groups[unit].name if expr.within_group else None, period)
         if key not in self._cache:
-            scope = (self.plan.unit_groups[unit].members if expr.within_group
-                     else [u.name for u in self.policy.units])
-            values = {u: self.value(expr.key, u, period) for u in scope}
+            scope = self._scope(unit, expr.within_group)
+            pinned = {u for u in scope if expr.pinned is not None and _truthy(self.value(expr.pinned, u, period))}
+            values = {u: self.value(expr.key, u, period) for u in scope if u not in pinned}
             known = [v for v in values.values() if v is not None]
-            ranks = {}
+            ranks: dict[str, Fraction | None] = {u: Fraction(1) for u in pinned}
             for u, v in values.items():
                 if v is None:
                     ranks[u] = None
                 else:
                     better = sum(1 for w in known if (w > v if expr.descending else w < v))
-                    ranks[u] = Fraction(better + 1)
+                    ranks[u] = Fraction(len(pinned) + better + 1)
             self._cache[key] = ranks
         return self._cache[key].get(unit)
+
+    def selected(self, expr: ir.Select, unit: str, period: PeriodSpan) -> frozenset[str]:
+        """评选: eligible units best-first, a tied run at a time, while the run fits in the quota.
+        With ties "stop", the first run that does not fit ends the selection; with "all" it is
+        taken whole and then the selection ends."""
+        scope = self._scope(unit, expr.within_group)
+        key = ("select", expr, scope[0] if expr.within_group else None, period)
+        if key not in self._cache:
+            quota = self.value(expr.quota, scope[0], period) or Fraction(0)
+            candidates = {}
+            for u in scope:
+                if expr.eligible is not None and not _truthy(self.value(expr.eligible, u, period)):
+                    continue
+                value = self.value(expr.key, u, period)
+                if value is not None:
+                    candidates[u] = value
+            chosen: list[str] = []
+            for value in sorted(set(candidates.values()), reverse=expr.descending):
+                run = [u for u in scope if candidates.get(u) == value and u in candidates]
+                if len(chosen) + len(run) <= quota:
+                    chosen += run
+                    continue
+                if expr.ties == "all" and len(chosen) < quota:
+                    chosen += run
+                break
+            self._cache[key] = frozenset(chosen)
+        return self._cache[key]
+
+
+def _number(value: Fraction) -> str:
+    return str(int(value)) if value.denominator == 1 else str(float(value))
+
+
+def _function(name: str, args: list[Value]) -> Value:
+    if any(a is None for a in args):
+        return None
+    if name == "max":
+        return max(args)
+    if name == "min":
+        return min(args)
+    import math
+    return Fraction(math.ceil(args[0]) if name == "ceil" else math.floor(args[0]))
 
 
 def _truthy(value: Value) -> bool:

@@ -50,5 +50,5 @@ def evaluate_ledger(plan: Plan, paths, year: int | None = None) -> Results:
     counted = [r for r in ledger.rows if id(r) in evaluation.counted]
     unmatched = [r for r in ledger.rows if id(r) not in evaluation.counted]
     return Results(plan.policy.title, period, units, counted, unmatched, ledger.rejected,
-                   ledger.notices, evaluation)
+                   ledger.notices + evaluation.notices, evaluation)
 
