@@ -64,5 +64,19 @@ def fengqiu_plan():
     return compile_file(POLICIES / "fengqiu.rule").plan
 
 
+@pytest.fixture(scope="session")
+def jiande_plan():
+    from govrule.compiler.pipeline import compile_file
+
+    return compile_file(POLICIES / "jiande-2018.rule").plan
+
+
+@pytest.fixture(scope="session")
+def cixi_plan():
+    from govrule.compiler.pipeline import compile_file
+
+    return compile_file(POLICIES / "cixi.rule").plan
+
+
 def expected(name: str) -> dict:
     return json.loads((DATA / name / "expected.json").read_text(encoding="utf-8"))

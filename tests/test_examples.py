@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from conftest import DATA, POLICIES, expected, run_cli
+from conftest import DATA, POLICIES, expected, read_rows, run_cli
 
-CASES = {"yima": "yima-2020.rule", "fengqiu": "fengqiu.rule"}
+CASES = {"yima": "yima-2020.rule", "fengqiu": "fengqiu.rule", "jiande": "jiande-2018.rule", "cixi": "cixi.rule"}
 
 
 def same(got, want) -> bool:
@@ -20,17 +20,79 @@ def same(got, want) -> bool:
     return isinstance(got, (int, float)) and not isinstance(got, bool) and abs(got - want) <= 1e-6
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_eval_json_matches_expected(name):
-    done = run_cli("eval", str(POLICIES / CASES[name]), str(DATA / name / "ledger.csv"), "--format", "json")
+def mismatches_against_expected(policy, ledger, want):
+    done = run_cli("eval", str(policy), str(ledger), "--format", "json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    got = {u["unit"]: u["results"] for u in data["units"]}
-    want = expected(name)
+    got = {to_simplified(u["unit"]): {to_simplified(k): v for k, v in u["results"].items()} for u in data["units"]}
     assert set(got) == set(want), "every declared unit is listed, and no other"
-    mismatches = [(unit, key, got[unit].get(key), value) for unit, outs in want.items()
-                  for key, value in outs.items() if not same(got[unit].get(key), value)]
-    assert mismatches == []
+    return [(unit, key, got[unit].get(key), value) for unit, outs in want.items()
+            for key, value in outs.items() if not same(got[unit].get(key), value)]
+
+
+def to_simplified(text: str) -> str:
+    from govrule.compiler.normalize import to_simplified as convert
+
+    return convert(text)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_eval_json_matches_expected(name):
+    assert mismatches_against_expected(POLICIES / CASES[name], DATA / name / "ledger.csv", expected(name)) == []
+
+
+def test_a_cixi_ledger_in_traditional_characters_scores_the_same(tmp_path):
+    import zhconv
+
+    text = (DATA / "cixi" / "ledger.csv").read_text(encoding="utf-8-sig")
+    traditional = zhconv.convert(text, "zh-hant")
+    assert traditional != text and "觀海衛鎮" in traditional
+    ledger = tmp_path / "traditional.csv"
+    ledger.write_text(traditional, encoding="utf-8")
+    assert mismatches_against_expected(POLICIES / "cixi.rule", ledger, expected("cixi")) == []
+
+
+def test_cixi_policy_is_written_in_traditional_characters():
+    text = (POLICIES / "cixi.rule").read_text(encoding="utf-8")
+    assert "【計分：錄用分】" in text and "【單位組】" in text and "計分" in text
+
+
+@pytest.mark.parametrize("name", ["jiande", "cixi"])
+def test_check_passes_the_new_policies(name):
+    done = run_cli("check", str(POLICIES / CASES[name]), "--strict")
+    assert done.returncode == 0, done.stdout
+    assert "没有发现问题" in done.stdout
+
+
+def test_check_reports_a_rank_table_shorter_than_its_group(tmp_path):
+    text = (POLICIES / "jiande-2018.rule").read_text(encoding="utf-8")
+    broken = text.replace("C类：第1至7名依次10至4分", "C类：第1至6名依次10至5分")
+    assert broken != text
+    path = tmp_path / "broken.rule"
+    path.write_text(broken, encoding="utf-8")
+    done = run_cli("check", str(path), "--format", "json")
+    assert done.returncode == 1
+    found = [d for d in json.loads(done.stdout)["diagnostics"] if d["code"] == "GR204"]
+    assert len(found) == 1 and "C类" in found[0]["message"] and found[0]["severity"] == "error"
+    assert found[0]["line"] == next(i for i, line in enumerate(broken.splitlines(), 1) if line.startswith("C类：第1至6名"))
+
+
+def test_jiande_reviewed_scores_over_the_cap_are_noticed():
+    done = run_cli("eval", str(POLICIES / "jiande-2018.rule"), str(DATA / "jiande" / "ledger.csv"), "--format", "json")
+    over = [line for line in done.stderr.splitlines() if "超过最高10分" in line]
+    rows = [r for r in read_rows(DATA / "jiande" / "ledger.csv") if r["事项"] == "约稿" and r["分值"] and int(r["分值"]) > 10]
+    assert over and len(over) == len(rows)
+    assert all(":分值:" in line for line in over)
+
+
+@pytest.mark.parametrize("name", ["jiande"])
+def test_per_quarter_outputs_are_keyed_by_quarter(name):
+    done = run_cli("eval", str(POLICIES / CASES[name]), str(DATA / name / "ledger.csv"), "--format", "json")
+    unit = json.loads(done.stdout)["units"][0]["results"]
+    for output in ("季度信息分", "季度完成", "季度考核分"):
+        assert list(unit[output]) == ["2018Q1", "2018Q2", "2018Q3", "2018Q4"]
+    assert isinstance(unit["年度考核分"], int)
+    assert unit["年度考核分"] == sum(unit["季度考核分"].values())
 
 
 @pytest.mark.parametrize("name", CASES)

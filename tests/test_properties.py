@@ -96,3 +96,60 @@ def test_any_rows_are_each_counted_unmatched_or_rejected(tmp_path_factory, yima_
     assert len(result.counted) + len(result.unmatched) + len(result.rejected) == len(kept)
     for unit in result.units:
         assert isinstance(unit.results["积分"], Fraction)
+
+
+JIANDE_ROWS = read_rows(DATA / "jiande" / "ledger.csv")
+CIXI_ROWS = read_rows(DATA / "cixi" / "ledger.csv")
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1))
+def test_shuffling_rows_changes_no_result_in_periods_or_selection(tmp_path_factory, jiande_plan, cixi_plan, seed):
+    for plan, rows in ((jiande_plan, JIANDE_ROWS), (cixi_plan, CIXI_ROWS)):
+        shuffled = rows[:]
+        random.Random(seed).shuffle(shuffled)
+        folder = tmp_path_factory.mktemp("shuffle")
+        a = evaluate(plan, write_ledger(folder / "a.csv", rows))
+        b = evaluate(plan, write_ledger(folder / "b.csv", shuffled))
+        assert results_by_unit(a) == results_by_unit(b)
+
+
+def _subset(rows, seed, keep):
+    rng = random.Random(seed)
+    return [r for r in rows if rng.random() < keep]
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), keep=st.floats(0.05, 1.0))
+def test_no_quarter_gets_more_rank_points_than_its_table_top(tmp_path_factory, jiande_plan, seed, keep):
+    rows = _subset(JIANDE_ROWS, seed, keep)
+    result = evaluate(jiande_plan, write_ledger(tmp_path_factory.mktemp("rp") / "l.csv", rows))
+    table = jiande_plan.rank_tables["季度名次分"]
+    for unit in result.units:
+        row = table[unit.group]
+        top = max(row.points + ((row.rest,) if row.rest is not None else ()))
+        quarters = unit.results["季度考核分"]
+        assert set(quarters) == {"2018Q1", "2018Q2", "2018Q3", "2018Q4"}
+        for value in quarters.values():
+            assert 0 <= value <= top
+            assert value == 0 or value in row.points or value == row.rest
+        assert unit.results["年度考核分"] == sum(quarters.values())
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), keep=st.floats(0.05, 1.0))
+def test_selected_units_outside_direct_places_never_exceed_the_quota(tmp_path_factory, cixi_plan, seed, keep):
+    import math
+
+    rows = _subset(CIXI_ROWS, seed, keep)
+    result = evaluate(cixi_plan, write_ledger(tmp_path_factory.mktemp("sel") / "l.csv", rows))
+    evaluation = result.evaluation
+    for group in cixi_plan.policy.groups:
+        members = [u for u in result.units if u.group == group.name]
+        quota = math.floor(group.attribute("先进比例") * len(group.members))
+        direct = {u.unit for u in members if evaluation.quantity("直接先进", u.unit, evaluation.period)}
+        selected = {u.unit for u in members if u.results["先进单位"]}
+        assert direct <= selected
+        assert len(selected - direct) <= quota
+        for unit in selected - direct:        # only eligible units fill the quota
+            assert evaluation.quantity("可评先", unit, evaluation.period)
