@@ -126,13 +126,35 @@ def _table(results, plan) -> str:
         value = u.results.get(numeric) if numeric else None
         return (value is None, -(value or 0))
 
+    # a per-quarter (per-month) output takes one column per period: 季度考核分·Q1 …
+    columns = []
+    for name in outputs:
+        sample = results.units[0].results[name] if results.units else None
+        if isinstance(sample, dict):
+            columns += [(f"{name}·{_short(label)}", name, label) for label in sample]
+        else:
+            columns.append((name, name, None))
+
+    def cell(u, name, label):
+        value = u.results[name]
+        return text_value(value[label] if label is not None else value)
+
     parts = [f"{results.title}（{results.period.start} 至 {results.period.end}）"]
     for group in plan.policy.groups:
         members = sorted((u for u in results.units if u.group == group.name), key=order)
-        rows = [[str(i), u.unit, *(text_value(u.results[n]) for n in outputs)] for i, u in enumerate(members, 1)]
+        rows = [[str(i), u.unit, *(cell(u, n, label) for _, n, label in columns)] for i, u in enumerate(members, 1)]
         parts.append(f"\n【{group.name}】{len(members)}个单位")
-        parts.append(table(["序", "单位", *outputs], rows))
+        parts.append(table(["序", "单位", *(header for header, _, _ in columns)], rows))
     return "\n".join(parts)
+
+
+def _short(label: str) -> str:
+    """2018Q1 -> Q1, 2018-03 -> 3月."""
+    if "Q" in label:
+        return label[label.index("Q"):]
+    if "-" in label:
+        return f"{int(label.rsplit('-', 1)[1])}月"
+    return label
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -310,10 +310,9 @@ def _check_grains(definitions, blocks, diagnostics: Diagnostics) -> None:
     """A per-quarter (per-month) quantity used in a longer span must be summed with 合计（…）."""
     grains = {d.name: d.grain for d in definitions}
     for definition in definitions:
-        context = definition.grain or ("year" if definition.output else None)
-        if context in (None, "year") and definition.grain is None and not definition.output:
+        if definition.grain is None and not definition.output:
             continue                   # an intermediate without a grain takes its caller's span
-        _walk_grains(definition.expr, _GRAIN_ORDER[context], grains, diagnostics)
+        _walk_grains(definition.expr, _GRAIN_ORDER[definition.grain or "year"], grains, diagnostics)
     for block in blocks:
         for condition in block.conditions:
             _walk_grains(condition.expr, _GRAIN_ORDER[condition.grain], grains, diagnostics)
