@@ -54,8 +54,11 @@ def check(policy: str, fmt: str, strict: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="输出格式")
 @click.option("--period", "year", type=click.IntRange(1900, 2999), default=None, metavar="YEAR",
               help="考核年度，覆盖政策的默认年度")
+@click.option("--param", "params", multiple=True, metavar="名称=值",
+              help="覆盖政策里【参数】的值，例如 --param 专报要求=8；可写多次")
 @click.option("--allow-rejected", is_flag=True, help="有被拒绝的行时仍以零状态退出")
-def evaluate(policy: str, ledgers: tuple[str, ...], fmt: str, year: int | None, allow_rejected: bool) -> None:
+def evaluate(policy: str, ledgers: tuple[str, ...], fmt: str, year: int | None, params: tuple[str, ...],
+             allow_rejected: bool) -> None:
     """按政策为台账打分：每个单位的每项结果。"""
     from govrule.compiler.pipeline import compile_file
     from govrule.runtime.ledger import LedgerError
@@ -66,8 +69,9 @@ def evaluate(policy: str, ledgers: tuple[str, ...], fmt: str, year: int | None, 
         _print_diagnostics(compiled.diagnostics.sorted(), compiled.source, err=True)
         click.echo(f"{policy}：政策有错误，无法打分（先运行 govrule check）", err=True)
         sys.exit(EXIT_ERRORS)
+    overrides = _parameters(params, compiled.plan)
     try:
-        results = evaluate_ledger(compiled.plan, ledgers, year)
+        results = evaluate_ledger(compiled.plan, ledgers, year, overrides)
     except LedgerError as error:
         click.echo(f"错误：{error}", err=True)
         sys.exit(EXIT_ERRORS)
@@ -83,6 +87,34 @@ def evaluate(policy: str, ledgers: tuple[str, ...], fmt: str, year: int | None, 
                f"拒绝 {len(results.rejected)} 行", err=True)
     if results.rejected and not allow_rejected:
         sys.exit(EXIT_REJECTED)
+
+
+def _parameters(params: tuple[str, ...], plan) -> dict:
+    """--param 专报要求=8 -> {"专报要求": 8}; an unknown name or a bad number stops with a hint."""
+    from govrule.compiler.diagnostics import did_you_mean
+    from govrule.compiler.normalize import normalize
+    from govrule.compiler.numerals import parse_number
+
+    overrides = {}
+    for text in params:
+        name, sep, value = text.partition("=")
+        name = normalize(name)
+        if not sep or not name:
+            _fail(f"--param {text}：应写成「名称=值」，例如 --param 专报要求=8")
+        if name not in plan.parameters:
+            known = sorted(plan.parameters)
+            hint = did_you_mean(name, known) or ("政策里的参数：" + "、".join(known) if known else "这个政策没有声明【参数】")
+            _fail(f"--param {text}：政策没有参数「{name}」（{hint}）")
+        try:
+            overrides[name] = parse_number(value.strip().rstrip("条條篇分个個项項次人"))
+        except (ValueError, ZeroDivisionError):
+            _fail(f"--param {text}：「{value}」不是数字")
+    return overrides
+
+
+def _fail(message: str) -> None:
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(EXIT_ERRORS)
 
 
 def _print_diagnostics(diagnostics, source: str, err: bool = False) -> None:

@@ -14,8 +14,8 @@ from . import ir
 from . import syntax as S
 from .diagnostics import Diagnostics, did_you_mean
 from .normalize import normalize, to_simplified
-from .segment import (CATEGORY, EVENT, FORM, GROUP, LEVEL, PUBLICATION, TAG, Vocabulary,
-                      default_vocabulary)
+from .segment import (CATEGORY, EVENT, FORM, GROUP, LEVEL, PUBLICATION, SET, TAG, Vocabulary,
+                      default_vocabulary, segment)
 
 DEFAULT_YEAR = 2023
 BUILTIN_EVENTS = ("报送", "采用", "批示")
@@ -40,6 +40,9 @@ class Declarations:
     unit_values: tuple[ir.UnitValues, ...] = ()
     bundles: tuple[tuple[str, ...], ...] = ()
     rank_tables: tuple[ir.RankTable, ...] = ()
+    parameters: tuple[ir.ParameterDecl, ...] = ()
+    sets: tuple[tuple[str, ir.RowPattern], ...] = ()
+    trees: tuple[ir.Tree, ...] = ()
 
 
 def build(policy: S.PolicySyntax, diagnostics: Diagnostics) -> Declarations:
@@ -98,6 +101,9 @@ def build(policy: S.PolicySyntax, diagnostics: Diagnostics) -> Declarations:
     unit_values = tuple(_unit_values(d, lookup, diagnostics) for d in policy.unit_values)
     bundles = tuple(b for b in (_bundle(d, lookup, diagnostics) for d in policy.bundles) if len(b) > 1)
     rank_tables = tuple(_rank_table(d, groups, diagnostics) for d in policy.rank_tables)
+    parameters = _parameters(policy.parameters, diagnostics)
+    sets = _sets(policy.sets, vocab, diagnostics)
+    trees = tuple(_tree(d, diagnostics) for d in policy.trees)
 
     title = to_simplified(headers["title"].value.value) if "title" in headers else ""
     docno = to_simplified(headers["docno"].value.value) if "docno" in headers else None
@@ -108,7 +114,8 @@ def build(policy: S.PolicySyntax, diagnostics: Diagnostics) -> Declarations:
         forms=frozenset(kinds["form"][1]), categories=frozenset(kinds["category"][1]),
         tags=frozenset(kinds["tag"][1]), events=tuple(events), groups=tuple(groups),
         units=tuple(units), weights=tuple(weights), vocabulary=vocab,
-        unit_values=unit_values, bundles=bundles, rank_tables=rank_tables)
+        unit_values=unit_values, bundles=bundles, rank_tables=rank_tables,
+        parameters=parameters, sets=sets, trees=trees)
 
 
 def _period(decl: S.PeriodDecl | None) -> ir.Period:
@@ -231,3 +238,61 @@ def _rank_table(decl: S.RankTableDecl, groups: list[ir.Group], diagnostics: Diag
             diagnostics.add("GR206", decl.name.span, table=name, group=group.name,
                             hint=f"加一行「{group.name}：第1至N名依次…分，其余…分」")
     return ir.RankTable(name, tuple(rows), decl.span)
+
+
+def _parameters(decls, diagnostics: Diagnostics) -> tuple[ir.ParameterDecl, ...]:
+    found: dict[str, ir.ParameterDecl] = {}
+    for decl in decls:
+        name = normalize(decl.name.value)
+        if name in found:
+            diagnostics.add("GR104", decl.name.span, name=decl.name.value, related=(found[name].span,))
+            continue
+        found[name] = ir.ParameterDecl(name, decl.default, decl.span)
+    return tuple(found.values())
+
+
+def _sets(decls, vocab: Vocabulary, diagnostics: Diagnostics) -> tuple[tuple[str, ir.RowPattern], ...]:
+    """Each named set is the rows every one of its phrases names; later sets may use earlier ones."""
+    from .segment import _merge
+
+    sets = []
+    for decl in decls:
+        name = normalize(decl.name.value)
+        if normalize(decl.name.value) in vocab.words:
+            diagnostics.add("GR104", decl.name.span, name=decl.name.value,
+                            hint="集合的名称不能与已声明的级别、刊物、形式、类别、标记、事项或单位组相同")
+            continue
+        pattern = ir.RowPattern()
+        for phrase in decl.phrases:
+            part = segment(phrase.value, phrase.span, vocab, diagnostics)
+            if part is not None:
+                pattern = _merge(pattern, part)
+        vocab.sets[name] = pattern
+        vocab.add(name, SET, name)
+        sets.append((name, pattern))
+    return tuple(sets)
+
+
+def _tree(decl: S.TreeDecl, diagnostics: Diagnostics) -> ir.Tree:
+    """The tree, with a warning wherever children's weights do not add up to their parent's."""
+    nodes = []
+    for parent, children in decl.branches:
+        total = sum((c.weight for c in children), Fraction(0))
+        if children and total != parent.weight:
+            diagnostics.add("GR207", parent.span, node=parent.name.value, weight=_points(parent.weight),
+                            total=_points(total), parts="＋".join(_points(c.weight) for c in children),
+                            related=tuple(c.span for c in children),
+                            hint="核对各二级指标的分值；如文件原文如此，可保留此提示")
+        nodes.append(ir.TreeNode(normalize(parent.name.value), parent.weight,
+                                 tuple(ir.TreeNode(normalize(c.name.value), c.weight, (), c.span) for c in children),
+                                 parent.span))
+    total = sum((n.weight for n in nodes), Fraction(0))
+    if total != decl.total:
+        diagnostics.add("GR207", decl.name.span, node=decl.name.value, weight=_points(decl.total),
+                        total=_points(total), parts="＋".join(_points(n.weight) for n in nodes),
+                        related=tuple(n.span for n in nodes), hint="核对各一级指标的分值")
+    return ir.Tree(normalize(decl.name.value), decl.total, tuple(nodes), decl.span)
+
+
+def _points(value: Fraction) -> str:
+    return (str(int(value)) if value.denominator == 1 else f"{float(value):g}") + "分"

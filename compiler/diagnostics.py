@@ -31,12 +31,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "GR106": (ERROR, "条款里没有可计分的事项：{text}"),
     "GR107": (ERROR, "「{name}」按{grain}计算，不能直接用在{context}的量里"),
     "GR108": (ERROR, "「{function}」{reason}"),
+    "GR109": (ERROR, "「{name}」是计分项，不能按原名输出"),
     # GR2xx: declarations that contradict themselves
     "GR201": (WARNING, "单位「{unit}」同时出现在「{first}」和「{second}」两个单位组"),
     "GR202": (WARNING, "单位组「{group}」写明共{claimed}个单位，实际列出{listed}个"),
     "GR203": (WARNING, "「{name}」各项权重合计{total}，不是100%"),
     "GR204": (ERROR, "名次分「{table}」里「{group}」只写到第{listed}名，本组有{size}个单位，其余名次没有分值"),
     "GR205": (WARNING, "名次分「{table}」里「{group}」写了{listed}个名次加后{rest}名，共{total}名，本组实有{size}个单位"),
+    "GR207": (WARNING, "指标「{node}」的分值是{weight}，下级指标合计{total}（{parts}）"),
+    "GR208": (WARNING, "参数「{name}」没有被使用"),
     "GR206": (WARNING, "名次分「{table}」没有单位组「{group}」的分值，该组单位的名次分为空"),
     # GR3xx: how rules combine
     "GR301": (WARNING, "计分项「{block}」有{count}个加倍条件可能同时适用，但没有声明叠加方式"),

@@ -78,6 +78,9 @@ class RowPattern:
     groups: frozenset[str] = frozenset()
     item_conditions: tuple[ItemCondition, ...] = ()
     min_amount: Fraction | None = None      # 满3周: the row's 数量 is at least this
+    min_length: int | None = None           # 字数不少于1500
+    date_from: str | None = None            # 2022年7月1日起 (ISO date)
+    date_until: str | None = None           # 2022年6月30日前 (ISO date, inclusive)
 
     @property
     def specificity(self) -> int:
@@ -102,6 +105,7 @@ class Clause:
     cap: Fraction | None = None            # 最高10分: no row scores more
     reviewed: bool = False                 # the score is the row's 分值 (× the sign of points)
     share_of: "Expr | None" = None         # points × this unit quantity (加基础分的10%: points = 10%)
+    total_cap: Fraction | None = None      # 扣分上限20分: the clause's total over the period
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,17 @@ class Condition:
     expr: "Expr"
     points: Fraction
     span: Span = span_field()
+    per_gap: bool = False             # points × |left − right| of the comparison (每少一条扣2分)
+    total_cap: Fraction | None = None
+
+
+@dataclass(frozen=True)
+class Cap:
+    """A bound on a total: a clause's or a whole block's. Applying it leaves a trace entry."""
+    limit: Fraction
+    scope: str                        # "clause" | "block"
+    text: str = field(default="", compare=False)
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
@@ -132,6 +147,7 @@ class Block:
     stacking: str | None          # "add" | "multiply"
     conditions: tuple[Condition, ...]
     span: Span = span_field()
+    cap: Fraction | None = None   # 本项扣分上限10分
 
 
 # Expressions: the syntax's, with names resolved.
@@ -177,6 +193,13 @@ class PeriodTotal:
 
 
 @dataclass(frozen=True)
+class Parameter:
+    """A declared value: --param overrides it, then a group number of the same name, then the default."""
+    name: str
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
 class UnitValue:
     """A number declared per unit in 【单位数值：名】; 空 for a unit the table does not list."""
     table: str
@@ -203,7 +226,7 @@ class BundleTotal:
 
 @dataclass(frozen=True)
 class Function:
-    name: str                     # "max" | "min" | "ceil" | "floor"
+    name: str                     # "max" | "min" | "ceil" | "floor" | "clamp" (x, low, high)
     args: tuple["Expr", ...]
     span: Span = span_field()
 
@@ -236,7 +259,7 @@ class Select:
     span: Span = span_field()
 
 
-Expr = (Num | Null | Quantity | GroupAttribute | UnitValue | Count | ItemCount | PeriodCount | PeriodTotal
+Expr = (Num | Null | Quantity | GroupAttribute | UnitValue | Parameter | Count | ItemCount | PeriodCount | PeriodTotal
         | InGroup | BundleSize | BundleTotal | Function | Rank | RankPoints | Select
         | BinOp | Compare | Not | Negate | IfElse)
 
@@ -248,6 +271,31 @@ class Definition:
     output: bool
     span: Span = span_field()
     grain: str | None = None      # "quarter" | "month": one value per period; "year": the whole period
+
+
+@dataclass(frozen=True)
+class ParameterDecl:
+    name: str
+    default: Fraction
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    name: str
+    weight: Fraction
+    children: tuple["TreeNode", ...] = ()
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class Tree:
+    """An indicator tree scored by deduction: a first-level node is its weight plus its items'
+    (negative) values, kept within 0…weight; the tree is the sum of its first-level nodes."""
+    name: str
+    total: Fraction
+    nodes: tuple[TreeNode, ...]
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
@@ -303,6 +351,9 @@ class Policy:
     unit_values: tuple[UnitValues, ...] = ()
     bundles: tuple[tuple[str, ...], ...] = ()
     rank_tables: tuple[RankTable, ...] = ()
+    parameters: tuple[ParameterDecl, ...] = ()
+    sets: tuple[tuple[str, RowPattern], ...] = ()
+    trees: tuple[Tree, ...] = ()
 
     @property
     def outputs(self) -> tuple[Definition, ...]:

@@ -26,6 +26,7 @@ class Plan:
     unit_values: dict[str, dict[str, object]]            # table -> unit -> value
     bundles: dict[str, tuple[str, ...]]                  # unit -> the units scored with it
     rank_tables: dict[str, dict[str, ir.RankTableRow]]   # table -> group -> row
+    parameters: dict[str, object]                        # name -> default
 
 
 def lower(policy: ir.Policy, graph) -> Plan:
@@ -63,4 +64,5 @@ def lower(policy: ir.Policy, graph) -> Plan:
         blocks=blocks, definitions=definitions,
         unit_values={t.name: dict(t.values) for t in policy.unit_values},
         bundles=bundles,
-        rank_tables={t.name: {r.group: r for r in t.rows} for t in policy.rank_tables})
+        rank_tables={t.name: {r.group: r for r in t.rows} for t in policy.rank_tables},
+        parameters={p.name: p.default for p in policy.parameters})

@@ -167,7 +167,8 @@ class _Builder:
     def build(self, tree) -> S.PolicySyntax:
         parts: dict[str, list] = {k: [] for k in (
             "headers", "period", "levels", "publications", "vocab", "events", "groups",
-            "blocks", "definitions", "weights", "unit_values", "bundles", "rank_tables")}
+            "blocks", "definitions", "weights", "unit_values", "bundles", "rank_tables",
+            "parameters", "sets", "trees", "exports")}
         preamble, *sections = tree.children
         for node in preamble.children:
             if node.data == "period":
@@ -185,7 +186,9 @@ class _Builder:
             vocab=tuple(parts["vocab"]), events=tuple(parts["events"]), groups=tuple(parts["groups"]),
             blocks=tuple(parts["blocks"]), definitions=tuple(parts["definitions"]),
             weights=tuple(parts["weights"]), unit_values=tuple(parts["unit_values"]),
-            bundles=tuple(parts["bundles"]), rank_tables=tuple(parts["rank_tables"]))
+            bundles=tuple(parts["bundles"]), rank_tables=tuple(parts["rank_tables"]),
+            parameters=tuple(parts["parameters"]), sets=tuple(parts["sets"]), trees=tuple(parts["trees"]),
+            exports=tuple(parts["exports"]))
 
     def period(self, node) -> S.PeriodDecl:
         spec = node.children[1]
@@ -268,6 +271,30 @@ class _Builder:
             members, number = line.children[0], line.children[1]
             entries.append((self.names(members), self.number(number)))
         parts["unit_values"].append(S.UnitValueDecl(self.text(node.children[1]), tuple(entries), self.span(node)))
+
+    def parameter_section(self, node, parts) -> None:
+        for line in node.children[1:]:
+            name, value = line.children
+            number = re.match(r"-?\d+(?:\.\d+)?", str(value).strip()).group()
+            amount = Fraction(number) / (100 if str(value).strip()[-1] in "%％" else 1)
+            parts["parameters"].append(S.ParameterDecl(self.text(name), amount, self.span(line)))
+
+    def set_section(self, node, parts) -> None:
+        for line in node.children[1:]:
+            name, *phrases = line.children
+            parts["sets"].append(S.SetDecl(self.text(name), tuple(self.phrase(p) for p in phrases), self.span(line)))
+
+    def tree_section(self, node, parts) -> None:
+        name, total = node.children[1], node.children[2]
+        branches = []
+        for line in node.children[3:]:
+            parent, *children = (self.tree_node(n) for n in line.children)
+            branches.append((parent, tuple(children)))
+        parts["trees"].append(S.TreeDecl(self.text(name), self.number(total), tuple(branches), self.span(node)))
+
+    def tree_node(self, node) -> S.TreeNode:
+        name, weight = node.children
+        return S.TreeNode(self.text(name), self.number(weight), self.span(node))
 
     def bundle_section(self, node, parts) -> None:
         for members in node.children[1:]:
@@ -374,19 +401,32 @@ class _Builder:
 
     def line_clause(self, node) -> S.ClauseSyntax:
         phrase, points, *qualifiers = node.children
-        quals, cap, later = [], None, None
+        quals, cap, later, total_cap = [], None, None, None
         for q in qualifiers:
+            if q.data == "qualifier":           # a bare total_cap alternative
+                q = q.children[0]
             if q.data == "exception":
                 quals.append(S.Qualifier(self.phrase(q.children[0]), self.span(q)))
             elif q.data == "cap":
                 number = next(t for t in q.children if t.type == "NUMBER")
                 cap = S.Cap(self.number(number), self.span(q))
+            elif q.data == "total_cap":
+                total_cap = self.total_cap(q)
             else:
                 tokens = [t for t in q.children if t.type != "LATER_KW"]
                 verb = next((str(t) for t in tokens if t.type == "VERB"), "")
                 number = next(t for t in tokens if t.type == "NUMBER")
                 later = S.Later(S.Points(self.number(number) * _SIGNS.get(verb, 1), self.span(q)), self.span(q))
-        return S.ClauseSyntax(self.phrase(phrase), self.points(points), tuple(quals), self.span(node), cap, later)
+        return S.ClauseSyntax(self.phrase(phrase), self.points(points), tuple(quals), self.span(node), cap, later,
+                              total_cap)
+
+    def total_cap(self, node) -> S.Cap:
+        number = next(t for t in node.children if t.type == "NUMBER")
+        return S.Cap(self.number(number), self.span(node))
+
+    def line_block_cap(self, node) -> S.BlockCapSyntax:
+        number = next(t for t in node.children if t.type == "NUMBER")
+        return S.BlockCapSyntax(self.number(number), self.span(node))
 
     def line_multiplier(self, node) -> S.MultiplierSyntax:
         phrase, mult = node.children
@@ -397,12 +437,22 @@ class _Builder:
         return S.MultiplierSyntax(self.phrase(phrase), factor, self.span(node))
 
     def line_condition_clause(self, node) -> S.ConditionSyntax:
-        children = node.children
+        children = list(node.children)
+        caps = [c for c in children if getattr(c, "data", None) == "total_cap"]
+        children = [c for c in children if getattr(c, "data", None) != "total_cap"]
         grain = "year"
-        if children[0].type == "EACH_PERIOD":
+        if getattr(children[0], "type", None) == "EACH_PERIOD":
             grain = _GRAINS[str(children[0])]
         expr, points = children[-2], children[-1]
-        return S.ConditionSyntax(grain, self.expr(expr), self.points(points), self.span(node))
+        per_gap = points.data == "gap_score"
+        if per_gap:
+            verb = next((str(t) for t in points.children if t.type == "VERB"), "")
+            number = next(t for t in points.children if t.type == "NUMBER")
+            score = S.Points(self.number(number) * _SIGNS.get(verb, 1), self.span(points))
+        else:
+            score = self.points(points)
+        return S.ConditionSyntax(grain, self.expr(expr), score, self.span(node), per_gap,
+                                 self.total_cap(caps[-1]) if caps else None)
 
     def line_row_combine(self, node) -> S.CombineSyntax:
         return S.CombineSyntax("row", self.text(node.children[0]), self.span(node))
@@ -418,6 +468,9 @@ class _Builder:
     def define_section(self, node, parts) -> None:
         output = str(node.children[0]) in ("结果", "結果", "输出", "輸出")
         for line in node.children[1:]:
+            if line.data == "export":
+                parts["exports"].append(S.Export(tuple(self.text(t) for t in line.children), self.span(line)))
+                continue
             name, *grain, expr = line.children
             period = _GRAINS[str(grain[0])] if grain else None
             parts["definitions"].append(

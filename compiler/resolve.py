@@ -7,6 +7,7 @@ did-you-mean. Also reports rules whose combination the policy leaves implicit.
 from __future__ import annotations
 
 from dataclasses import replace
+from fractions import Fraction
 
 from . import ir
 from . import syntax as S
@@ -34,16 +35,22 @@ def resolve(policy: S.PolicySyntax, decls: Declarations, diagnostics: Diagnostic
     """Resolve every name of the policy; what cannot be resolved is reported and left out."""
     names = _Names(policy, decls, diagnostics)
     blocks = tuple(_block(b, names, decls, diagnostics) for b in policy.blocks)
-    definitions = tuple(ir.Definition(normalize_name(d.name.value), names.expr(d.expr), d.output, d.span, d.grain)
-                        for d in policy.definitions)
+    definitions = _tree_definitions(decls.trees, names, diagnostics) + tuple(
+        ir.Definition(normalize_name(d.name.value), names.expr(d.expr), d.output, d.span, d.grain)
+        for d in policy.definitions)
+    definitions = _export(definitions, policy.exports, names, diagnostics)
     _check_grains(definitions, blocks, diagnostics)
+    for parameter in decls.parameters:
+        if parameter.name not in names.used_parameters:
+            diagnostics.add("GR208", parameter.span, name=parameter.name, hint="删去它，或在条款、中间量里用到它")
     return ir.Policy(
         file=policy.file, title=decls.title, document_number=decls.document_number,
         period=decls.period, subunits_count_for_parent=decls.subunits_count_for_parent,
         level_aliases=decls.level_aliases, publications=decls.publications, forms=decls.forms,
         categories=decls.categories, tags=decls.tags, events=decls.events, groups=decls.groups,
         units=decls.units, blocks=blocks, definitions=definitions, weights=decls.weights,
-        unit_values=decls.unit_values, bundles=decls.bundles, rank_tables=decls.rank_tables)
+        unit_values=decls.unit_values, bundles=decls.bundles, rank_tables=decls.rank_tables,
+        parameters=decls.parameters, sets=decls.sets, trees=decls.trees)
 
 
 def normalize_name(text: str) -> str:
@@ -59,6 +66,10 @@ class _Names:
         self.blocks = {normalize(b.name.value) for b in policy.blocks}
         for block in policy.blocks:
             self._declare(block.name)
+        for tree in policy.trees:
+            self._declare(tree.name)
+            for parent, _ in tree.branches:
+                self._declare(parent.name)
         for definition in policy.definitions:
             self._declare(definition.name)
         self.attributes = {name for g in decls.groups for name, _ in g.attributes} | {GROUP_SIZE}
@@ -66,6 +77,8 @@ class _Names:
         self.rank_tables = {t.name for t in decls.rank_tables}
         self.groups = {g.name for g in decls.groups}
         self.grains = {normalize(d.name.value): d.grain for d in policy.definitions}
+        self.parameters = {p.name for p in decls.parameters}
+        self.used_parameters: set[str] = set()
 
     def _declare(self, name: S.Text) -> None:
         key = normalize(name.value)
@@ -192,6 +205,9 @@ class _Names:
         if canonical is not None:
             return ir.Quantity(canonical, node.span)
         name = normalize(node.name)
+        if name in self.parameters:
+            self.used_parameters.add(name)
+            return ir.Parameter(name, node.span)
         if name in self.unit_values:
             return ir.UnitValue(name, node.span)
         if name == BUNDLE_SIZE:
@@ -203,7 +219,7 @@ class _Names:
                     self.diagnostics.add("GR103", node.span, name=attribute,
                                          hint=did_you_mean(attribute, sorted(self.attributes)))
                 return ir.GroupAttribute(attribute, node.span)
-        candidates = (list(self.quantities) + sorted(self.unit_values)
+        candidates = (list(self.quantities) + sorted(self.unit_values) + sorted(self.parameters)
                       + [GROUP_PREFIXES[0] + a for a in sorted(self.attributes)])
         self.diagnostics.add("GR102", node.span, name=node.name, hint=did_you_mean(node.name, candidates))
         return ir.Quantity(node.name, node.span)
@@ -215,6 +231,7 @@ def _block(decl: S.BlockDecl, names: _Names, decls: Declarations, diagnostics: D
     modes = {"row": None, "item": None, "stacking": None}
     pending_multipliers = []
     excluded = []          # 应急信息不计分: a whole-block exception, written as its own line
+    block_cap = None
     for line in decl.lines:
         if isinstance(line, S.ClauseSyntax):
             pattern = segment(line.phrase.value, line.phrase.span, vocab, diagnostics)
@@ -239,13 +256,22 @@ def _block(decl: S.BlockDecl, names: _Names, decls: Declarations, diagnostics: D
                 pattern, points.value, tuple(exceptions), line.phrase.value, line.span,
                 later_points=line.later.points.value if line.later else None,
                 cap=line.cap.value if line.cap else None,
-                reviewed=points.kind == "reviewed", share_of=share))
+                reviewed=points.kind == "reviewed", share_of=share,
+                total_cap=line.total_cap.value if line.total_cap else None))
         elif isinstance(line, S.MultiplierSyntax):
             pattern = segment(line.phrase.value, line.phrase.span, vocab, diagnostics)
             if pattern is not None:
                 pending_multipliers.append((pattern, line))
         elif isinstance(line, S.ConditionSyntax):
-            conditions.append(ir.Condition(line.grain, names.expr(line.condition), line.points.value, line.span))
+            condition = names.expr(line.condition)
+            if line.per_gap and not (isinstance(condition, ir.Compare) and condition.op in ("<", "<=", ">", ">=")):
+                diagnostics.add("GR108", line.span, function="每少一条/每多一条",
+                                reason="的条件要是一个比较，例如「若 合格专报数 < 专报要求」",
+                                hint="分值按比较两边之差计算")
+            conditions.append(ir.Condition(line.grain, condition, line.points.value, line.span, line.per_gap,
+                                           line.total_cap.value if line.total_cap else None))
+        elif isinstance(line, S.BlockCapSyntax):
+            block_cap = line.value
         else:
             table = {"row": _ROW_MODES, "item": _ITEM_MODES, "stacking": _STACKING}[line.scope]
             mode = next((m for word, m in table if word in line.text.value), None)
@@ -262,7 +288,7 @@ def _block(decl: S.BlockDecl, names: _Names, decls: Declarations, diagnostics: D
         multipliers.append(ir.Multiplier(_relative(pattern, clause_events), line.factor,
                                          line.phrase.value, line.span))
     block = ir.Block(normalize_name(decl.name.value), tuple(clauses), modes["row"], modes["item"],
-                     tuple(multipliers), modes["stacking"], tuple(conditions), decl.span)
+                     tuple(multipliers), modes["stacking"], tuple(conditions), decl.span, block_cap)
     _check_combinations(block, decl, diagnostics)
     return block
 
@@ -299,6 +325,43 @@ def _may_overlap(a: ir.RowPattern, b: ir.RowPattern) -> bool:
             and meets(a.publications, b.publications) and meets(a.forms, b.forms)
             and meets(a.categories, b.categories) and meets(a.tags, b.tags)
             and meets(a.groups, b.groups))
+
+
+def _tree_definitions(trees, names: _Names, diagnostics: Diagnostics) -> tuple[ir.Definition, ...]:
+    """An indicator tree as definitions: each first-level node is its weight plus its items'
+    values, kept within 0…weight; the tree is the sum of the first-level nodes."""
+    definitions = []
+    for tree in trees:
+        for node in tree.nodes:
+            total: ir.Expr = ir.Num(node.weight, node.span)
+            for child in node.children:
+                canonical = names.canonical(child.name)
+                if canonical is None:
+                    diagnostics.add("GR102", child.span, name=child.name,
+                                    hint=f"为「{child.name}」写一个计分项【计分：{child.name}】（没有扣分规则也可以是空的），或一个同名的中间量")
+                    continue
+                total = ir.BinOp("+", total, ir.Quantity(canonical, child.span), child.span)
+            clamp = ir.Function("clamp", (total, ir.Num(Fraction(0)), ir.Num(node.weight)), node.span)
+            definitions.append(ir.Definition(node.name, clamp, False, node.span))
+        whole: ir.Expr = ir.Num(Fraction(0))
+        for node in tree.nodes:
+            whole = ir.BinOp("+", whole, ir.Quantity(node.name, node.span), tree.span)
+        definitions.append(ir.Definition(tree.name, whole, False, tree.span))
+    return tuple(definitions)
+
+
+def _export(definitions, exports, names: _Names, diagnostics: Diagnostics) -> tuple[ir.Definition, ...]:
+    """组织领导、信息报送 in 【结果】: those quantities become outputs under their own names."""
+    wanted = {}
+    for export in exports:
+        for text in export.names:
+            canonical = names.canonical(text.value)
+            if canonical is None or canonical in names.blocks:
+                diagnostics.add("GR102" if canonical is None else "GR109", text.span, name=text.value,
+                                hint=None if canonical is None else f"写「{text.value}得分：{text.value}」")
+                continue
+            wanted[canonical] = text.span
+    return tuple(replace(d, output=True) if d.name in wanted else d for d in definitions)
 
 
 _FUNCTION_NAMES = {"rank": "排名", "select": "评选", "rank_points": "名次分", "total": "合计",

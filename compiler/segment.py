@@ -19,7 +19,7 @@ from .span import Span
 
 EVENT, LEVEL, ABOVE, PUBLICATION, FORM, CATEGORY, TAG, GROUP, ADOPTED, NEGATION, OTHER, FILLER = (
     "事项", "级别", "以上", "刊物", "形式", "类别", "标记", "单位组", "已采用", "否定", "其他", "虚词")
-AMOUNT, JOIN = "数量", "并且"
+AMOUNT, JOIN, SET, LENGTH, SINCE, UNTIL = "数量", "并且", "集合", "字数", "起", "前"
 
 BUILTIN_EVENTS = {"报送": ("报送", "上报", "报"), "采用": ("采用", "录用", "刊用", "刊发"), "批示": ("批示",)}
 FIXED_WORDS = {
@@ -42,6 +42,7 @@ class Vocabulary:
     """Normalised surface -> (role, canonical value), plus what suggestions draw on."""
     words: dict[str, tuple[str, str]] = field(default_factory=dict)
     events: dict[str, str] = field(default_factory=dict)   # a word that is also an event kind (约稿)
+    sets: dict[str, RowPattern] = field(default_factory=dict)   # 合格专报 -> its rows
     longest: int = 1
 
     def add(self, surface: str, role: str, value: str) -> None:
@@ -75,11 +76,14 @@ class Token:
     value: str
     start: int
     end: int
+    pattern: RowPattern | None = None     # for a named set
 
 
 _NUMBER = r"(\d+|[一二两三四五六七八九十]+)"
 # 《刊物》, or a measure of the row's 数量: 满3周, 3周及以上, 不少于2个月
 _SPECIAL = re.compile(r"《(?P<publication>[^《》]*)》"
+                      r"|(?P<date>\d{4})年(?P<month>\d{1,2})月(?P<day>\d{1,2})日(?P<side>起|以后|之后|后|以来|前|以前|之前|止)"
+                      r"|字数(?:不少于|不低于|达到|达|满|≥|>=)?(?P<length>\d+)字?(?:以上|及以上)?"
                       r"|(?:满|达到|达|不少于|不低于|至少)" + _NUMBER.replace("(", "(?P<n1>", 1)
                       + r"个?(?:周|月|天|日|次|人|篇|条)(?:及以上|以上|或以上)?"
                       r"|" + _NUMBER.replace("(", "(?P<n2>", 1) + r"个?(?:周|月|天|日|次|人|篇|条)(?:及以上|以上|或以上)")
@@ -115,6 +119,18 @@ def tokenize(text: str, span: Span, vocab: Vocabulary, diagnostics: Diagnostics)
     for match in _SPECIAL.finditer(norm):
         ok &= _cut(norm, position, match.start(), span, vocab, diagnostics, tokens)
         position = match.end()
+        if match.group("date"):
+            iso = _iso(match.group("date"), match.group("month"), match.group("day"))
+            if iso is None:
+                ok = False
+                diagnostics.add("GR005", span.shifted(match.start(), match.end() - match.start()), text=match.group())
+                continue
+            role = UNTIL if match.group("side") in ("前", "以前", "之前", "止") else SINCE
+            tokens.append(Token(role, iso, match.start(), match.end()))
+            continue
+        if match.group("length"):
+            tokens.append(Token(LENGTH, match.group("length"), match.start(), match.end()))
+            continue
         if match.group("publication") is None:
             from .numerals import parse_number
             tokens.append(Token(AMOUNT, str(parse_number(match.group("n1") or match.group("n2"))),
@@ -191,7 +207,9 @@ def _cut(norm: str, begin: int, end: int, span: Span, vocab: Vocabulary,
             ok = False
             _report_unknown(norm, begin + run_start, begin + start, begin, end, span, vocab, diagnostics)
             run_start = None
-        if entry[0] not in ("end", FILLER):
+        if entry[0] == SET:
+            out.append(Token(SET, entry[1], begin + start, begin + stop, vocab.sets[entry[1]]))
+        elif entry[0] not in ("end", FILLER):
             out.append(Token(entry[0], entry[1], begin + start, begin + stop))
     return ok
 
@@ -223,12 +241,26 @@ def assemble(tokens: list[Token]) -> RowPattern:
     return main
 
 
+def _iso(year: str, month: str, day: str) -> str | None:
+    from datetime import date
+
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
 def _merge(a: RowPattern, b: RowPattern) -> RowPattern:
     fields = ("events", "levels", "publications", "forms", "categories", "tags", "not_forms",
               "not_categories", "not_tags", "groups")
     merged = {f: getattr(a, f) | getattr(b, f) for f in fields}
+    def pick(name, choose):
+        values = [v for v in (getattr(a, name), getattr(b, name)) if v is not None]
+        return choose(values) if values else None
+
     return RowPattern(**merged, item_conditions=a.item_conditions + b.item_conditions,
-                      min_amount=b.min_amount if b.min_amount is not None else a.min_amount)
+                      min_amount=pick("min_amount", max), min_length=pick("min_length", max),
+                      date_from=pick("date_from", max), date_until=pick("date_until", min))
 
 
 def _assemble_part(tokens: list[Token]) -> RowPattern:
@@ -238,6 +270,7 @@ def _assemble_part(tokens: list[Token]) -> RowPattern:
     conditions: list[ItemCondition] = []
     negate = False
     amount = None
+    extra = RowPattern()
     for index, token in enumerate(tokens):
         role = token.role
         if role == NEGATION:
@@ -262,6 +295,15 @@ def _assemble_part(tokens: list[Token]) -> RowPattern:
             sets["groups"].add(token.value)
         elif role == AMOUNT:
             amount = Fraction(token.value)
+        elif role == LENGTH:
+            extra = _merge(extra, RowPattern(min_length=int(token.value)))
+        elif role == SINCE:
+            extra = _merge(extra, RowPattern(date_from=token.value))
+        elif role == UNTIL:
+            extra = _merge(extra, RowPattern(date_until=token.value))
+        elif role == SET:
+            extra = _merge(extra, token.pattern)
         negate = False
-    return RowPattern(**{k: frozenset(v) for k, v in sets.items()}, item_conditions=tuple(conditions),
-                      min_amount=amount)
+    own = RowPattern(**{k: frozenset(v) for k, v in sets.items()}, item_conditions=tuple(conditions),
+                     min_amount=amount)
+    return _merge(own, extra)

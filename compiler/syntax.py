@@ -109,6 +109,7 @@ class ClauseSyntax:
     span: Span = span_field()
     cap: Cap | None = None
     later: Later | None = None
+    total_cap: Cap | None = None  # 扣分上限20分: the clause's total over the period
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,14 @@ class ConditionSyntax:
     grain: str            # "year" | "quarter" | "month"
     condition: "Expr"
     points: Points
+    span: Span = span_field()
+    per_gap: bool = False         # 每少一条扣2分: points × the gap between the comparison's sides
+    total_cap: Cap | None = None
+
+
+@dataclass(frozen=True)
+class BlockCapSyntax:
+    value: Fraction               # 本项扣分上限10分
     span: Span = span_field()
 
 
@@ -147,6 +156,41 @@ class Definition:
     output: bool
     span: Span = span_field()
     grain: str | None = None      # "quarter" | "month" | "year"; None: the caller's period
+
+
+@dataclass(frozen=True)
+class Export:
+    names: tuple[Text, ...]       # 组织领导、信息报送: quantities output under their own names
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class ParameterDecl:
+    name: Text
+    default: Fraction
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class SetDecl:
+    name: Text
+    phrases: tuple[Text, ...]     # every phrase holds (合格专报：…报送的专报信息，字数不少于1500)
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    name: Text
+    weight: Fraction
+    span: Span = span_field()
+
+
+@dataclass(frozen=True)
+class TreeDecl:
+    name: Text
+    total: Fraction
+    branches: tuple[tuple[TreeNode, tuple[TreeNode, ...]], ...]
+    span: Span = span_field()
 
 
 @dataclass(frozen=True)
@@ -248,3 +292,7 @@ class PolicySyntax:
     unit_values: tuple[UnitValueDecl, ...] = ()
     bundles: tuple[BundleDecl, ...] = ()
     rank_tables: tuple[RankTableDecl, ...] = ()
+    parameters: tuple[ParameterDecl, ...] = ()
+    sets: tuple[SetDecl, ...] = ()
+    trees: tuple[TreeDecl, ...] = ()
+    exports: tuple[Export, ...] = ()

@@ -40,8 +40,10 @@ class Contribution:
 class Evaluation:
     """The results of one plan over one ledger."""
 
-    def __init__(self, plan: Plan, rows: list[Row], period: PeriodSpan) -> None:
+    def __init__(self, plan: Plan, rows: list[Row], period: PeriodSpan,
+                 parameters: dict[str, Fraction] | None = None) -> None:
         self.plan = plan
+        self.parameters = parameters or {}      # --param overrides
         self.policy = plan.policy
         self.period = period
         self.rows = rows
@@ -128,6 +130,12 @@ class Evaluation:
             return False
         if pattern.min_amount is not None and row.count < pattern.min_amount:
             return False
+        if pattern.min_length is not None and (row.length is None or row.length < pattern.min_length):
+            return False
+        if pattern.date_from is not None and row.date.isoformat() < pattern.date_from:
+            return False
+        if pattern.date_until is not None and row.date.isoformat() > pattern.date_until:
+            return False
         for condition in pattern.item_conditions:
             if self.item_has(row, condition.pattern) != condition.exists:
                 return False
@@ -164,10 +172,31 @@ class Evaluation:
         for condition in block.conditions:
             for period in subdivide(self.period, condition.grain):
                 if _truthy(self.value(condition.expr, unit, period)):
-                    result.append(Contribution(block_name, condition.points, condition.points, Fraction(1),
+                    points = condition.points
+                    if condition.per_gap:
+                        gap = abs(self.value(condition.expr.left, unit, period)
+                                  - self.value(condition.expr.right, unit, period))
+                        points = condition.points * gap
+                    result.append(Contribution(block_name, points, points, Fraction(1),
                                                period.end, None, condition))
+        for rule in (*block.clauses, *block.conditions):
+            if rule.total_cap is not None:
+                self._cap([c for c in result if c.rule is rule], rule.total_cap, "clause", rule, result, block_name)
+        if block.cap is not None:
+            self._cap(result, block.cap, "block", block, result, block_name)
         self._contributions[key] = result
         return result
+
+    def _cap(self, bounded: list[Contribution], limit: Fraction, scope: str, rule, result, block_name) -> None:
+        """Keep a total within ±limit by adding one adjustment, dated at the period's end, so that
+        the trace shows the value before and after the cap."""
+        total = sum((c.points for c in bounded if c.kept), Fraction(0))
+        if abs(total) <= limit:
+            return
+        bound = limit if total > 0 else -limit
+        cap = ir.Cap(limit, scope, getattr(rule, "text", "") or getattr(rule, "name", ""), rule.span)
+        adjustment = bound - total
+        result.append(Contribution(block_name, adjustment, total, Fraction(1), self.period.end, None, cap))
 
     def _fill_shares(self, block: ir.Block, own: list[Contribution], unit: str) -> None:
         """加基础分的10%: the clause's share of a quantity of the row's unit over the whole period."""
@@ -264,6 +293,11 @@ class Evaluation:
             return self.quantity(expr.name, unit, period)
         if isinstance(expr, ir.UnitValue):
             return self.plan.unit_values[expr.table].get(unit)
+        if isinstance(expr, ir.Parameter):
+            if expr.name in self.parameters:
+                return self.parameters[expr.name]
+            own = self.plan.unit_groups[unit].attribute(expr.name)
+            return own if own is not None else self.plan.parameters[expr.name]
         if isinstance(expr, ir.IfElse):
             condition = self.value(expr.condition, unit, period)
             if condition is None:
@@ -389,6 +423,8 @@ def _function(name: str, args: list[Value]) -> Value:
         return max(args)
     if name == "min":
         return min(args)
+    if name == "clamp":
+        return min(max(args[0], args[1]), args[2])
     import math
     return Fraction(math.ceil(args[0]) if name == "ceil" else math.floor(args[0]))
 

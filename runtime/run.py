@@ -38,11 +38,15 @@ def assessment_period(plan: Plan, year: int | None = None) -> Span:
     return whole(date.fromisoformat(p.start), date.fromisoformat(p.end))
 
 
-def evaluate_ledger(plan: Plan, paths, year: int | None = None) -> Results:
-    """Read the ledgers, score every unit, and account for every row."""
+def evaluate_ledger(plan: Plan, paths, year: int | None = None, parameters=None) -> Results:
+    """Read the ledgers, score every unit, and account for every row.
+    `parameters` overrides declared parameters by name (--param); unknown names raise KeyError."""
+    unknown = set(parameters or {}) - set(plan.parameters)
+    if unknown:
+        raise KeyError(sorted(unknown)[0])
     period = assessment_period(plan, year)
     ledger: Ledger = read_ledger(paths, plan, (period.start, period.end))
-    evaluation = Evaluation(plan, ledger.rows, period)
+    evaluation = Evaluation(plan, ledger.rows, period, parameters)
     units = []
     for unit in plan.policy.units:
         results = {d.name: evaluation.output(d.name, unit.name) for d in plan.policy.outputs}
