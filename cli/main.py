@@ -148,8 +148,9 @@ def _table(results, plan) -> str:
     from .render import table, text_value
 
     outputs = [d.name for d in plan.policy.outputs]
-    rank = next((d.name for d in plan.policy.outputs if isinstance(d.expr, ir.Rank)), None)
+    rank = next((d.name for d in plan.policy.outputs if isinstance(d.expr, ir.Rank) and d.grain is None), None)
     numeric = next((n for n in outputs if any(isinstance(u.results[n], Fraction) for u in results.units)), None)
+    # ordering uses whole-period values only; a per-quarter rank or score is shown, not sorted on
 
     def order(u):
         if rank is not None:

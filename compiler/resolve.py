@@ -370,30 +370,36 @@ _FUNCTION_NAMES = {"rank": "排名", "select": "评选", "rank_points": "名次�
 
 
 def _check_grains(definitions, blocks, diagnostics: Diagnostics) -> None:
-    """A per-quarter (per-month) quantity used in a longer span must be summed with 合计（…）."""
-    grains = {d.name: d.grain for d in definitions}
+    """A per-quarter (per-month) quantity used in a longer span must be summed with 合计（…）,
+    also when it is reached through intermediates that have no period of their own."""
+    by_name = {d.name: d for d in definitions}
     for definition in definitions:
         if definition.grain is None and not definition.output:
             continue                   # an intermediate without a grain takes its caller's span
-        _walk_grains(definition.expr, _GRAIN_ORDER[definition.grain or "year"], grains, diagnostics)
+        _walk_grains(definition.expr, _GRAIN_ORDER[definition.grain or "year"], by_name, diagnostics, set())
     for block in blocks:
         for condition in block.conditions:
-            _walk_grains(condition.expr, _GRAIN_ORDER[condition.grain], grains, diagnostics)
+            _walk_grains(condition.expr, _GRAIN_ORDER[condition.grain], by_name, diagnostics, set())
 
 
-def _walk_grains(expr, context: int, grains, diagnostics) -> None:
+def _walk_grains(expr, context: int, definitions, diagnostics, visiting: set) -> None:
     if isinstance(expr, ir.Quantity):
-        grain = grains.get(expr.name)
+        definition = definitions.get(expr.name)
+        grain = definition.grain if definition else None
         if grain in ("month", "quarter") and _GRAIN_ORDER[grain] < context:
             diagnostics.add("GR107", expr.span, name=expr.name, grain=_GRAIN_NAMES[grain],
                             context={1: "按季", 2: "全年"}[context],
                             hint=f"写「合计（{expr.name}）」把各{_GRAIN_NAMES[grain]}相加")
+        elif definition is not None and grain is None and expr.name not in visiting:
+            visiting.add(expr.name)    # an intermediate runs in its caller's span: look inside
+            _walk_grains(definition.expr, context, definitions, diagnostics, visiting)
+            visiting.discard(expr.name)
         return
     if isinstance(expr, ir.PeriodCount):
-        _walk_grains(expr.condition, min(context, _GRAIN_ORDER[expr.grain]), grains, diagnostics)
+        _walk_grains(expr.condition, min(context, _GRAIN_ORDER[expr.grain]), definitions, diagnostics, visiting)
         return
     for child in _children(expr):
-        _walk_grains(child, context, grains, diagnostics)
+        _walk_grains(child, context, definitions, diagnostics, visiting)
 
 
 def _children(expr):

@@ -78,5 +78,12 @@ def cixi_plan():
     return compile_file(POLICIES / "cixi.rule").plan
 
 
+@pytest.fixture(scope="session")
+def shuozhou_plan():
+    from govrule.compiler.pipeline import compile_file
+
+    return compile_file(POLICIES / "shuozhou-2022.rule").plan
+
+
 def expected(name: str) -> dict:
     return json.loads((DATA / name / "expected.json").read_text(encoding="utf-8"))

@@ -675,3 +675,39 @@ def test_both_traditional_forms_of_wei_read_like_the_simplified_one(measure, ver
     # zhconv's zh-hant writes 为 as 爲; 為 is the other common traditional form
     expected = compiled_ok(WEI.format(measure="数量为", verb="为")).plan.policy
     assert compiled_ok(WEI.format(measure=measure, verb=verb)).plan.policy == expected
+
+
+GRAIN_POLICY = """
+考核期：2018年
+【单位组】
+甲组：甲局、乙局
+【计分：分】
+报送，每条计1分
+【中间量】
+季分（按季）：分
+中转：季分 + 1
+【结果】
+年度：{year}
+季排名（按季）：排名（季分，本组，从高到低）
+全年度分（全年度）：分
+"""
+
+
+def test_a_per_quarter_quantity_reached_through_an_intermediate_needs_a_total():
+    compiled = compile_text(GRAIN_POLICY.format(year="中转"))
+    assert codes(compiled) == ["GR107"]
+    assert compiled.diagnostics.items[0].span.line == 9          # the reference inside 中转
+    assert codes(compile_text(GRAIN_POLICY.format(year="合计（季分）"))) == []
+
+
+def test_table_output_with_a_per_quarter_rank(tmp_path):
+    from conftest import run_cli
+
+    policy = tmp_path / "p.rule"
+    policy.write_text(GRAIN_POLICY.format(year="合计（季分）"), encoding="utf-8")
+    ledger = write_ledger(tmp_path / "l.csv", [{"日期": "2018-05-02", "单位": "乙局", "事项": "报送", "信息编号": "A"}])
+    done = run_cli("eval", str(policy), str(ledger))
+    assert done.returncode == 0, done.stderr
+    assert "季排名·Q2" in done.stdout and "全年度分" in done.stdout
+    line = next(l for l in done.stdout.splitlines() if "乙局" in l)
+    assert line.split()[2:8] == ["1", "1", "1", "1", "1", "1"]   # 年度, Q1…Q4 ranks, 全年度分

@@ -7,7 +7,8 @@ import pytest
 
 from conftest import DATA, POLICIES, expected, read_rows, run_cli
 
-CASES = {"yima": "yima-2020.rule", "fengqiu": "fengqiu.rule", "jiande": "jiande-2018.rule", "cixi": "cixi.rule"}
+CASES = {"yima": "yima-2020.rule", "fengqiu": "fengqiu.rule", "jiande": "jiande-2018.rule", "cixi": "cixi.rule",
+         "shuozhou": "shuozhou-2022.rule"}
 
 
 def same(got, want) -> bool:
@@ -57,7 +58,7 @@ def test_cixi_policy_is_written_in_traditional_characters():
     assert "【計分：錄用分】" in text and "【單位組】" in text and "計分" in text
 
 
-@pytest.mark.parametrize("name", ["jiande", "cixi"])
+@pytest.mark.parametrize("name", ["jiande", "cixi", "shuozhou"])
 def test_check_passes_the_new_policies(name):
     done = run_cli("check", str(POLICIES / CASES[name]), "--strict")
     assert done.returncode == 0, done.stdout
