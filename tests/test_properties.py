@@ -153,3 +153,52 @@ def test_selected_units_outside_direct_places_never_exceed_the_quota(tmp_path_fa
         assert len(selected - direct) <= quota
         for unit in selected - direct:        # only eligible units fill the quota
             assert evaluation.quantity("可评先", unit, evaluation.period)
+
+
+SHUOZHOU_ROWS = read_rows(DATA / "shuozhou" / "ledger.csv")
+SHUOZHOU_DEDUCTIONS = ["领导未批示文件", "领导未批示通报", "未研究部署", "职责未落实", "职责逾期报送",
+                       "人员变动未告知", "约稿未报", "约稿抄袭", "只列提纲", "不配合反馈", "点名批评"]
+FIRST_LEVEL = {"组织领导": 16, "信息报送": 49, "信息保障": 15}
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), keep=st.floats(0.0, 1.0),
+       extra=st.lists(st.tuples(st.integers(0, 40), st.sampled_from(SHUOZHOU_DEDUCTIONS), st.integers(1, 30)),
+                      max_size=30))
+def test_indicators_stay_within_their_weights(tmp_path_factory, shuozhou_plan, seed, keep, extra):
+    units = [u.name for u in shuozhou_plan.policy.units]
+    rows = _subset(SHUOZHOU_ROWS, seed, keep) + [
+        {"日期": "2022-05-01", "单位": units[i], "事项": event, "数量": str(n)} for i, event, n in extra]
+    result = evaluate(shuozhou_plan, write_ledger(tmp_path_factory.mktemp("sz") / "l.csv", rows))
+    for unit in result.units:
+        for name, weight in FIRST_LEVEL.items():
+            assert 0 <= unit.results[name] <= weight
+        assert unit.results["基础项"] == sum(unit.results[n] for n in FIRST_LEVEL) <= 80
+        assert unit.results["总成绩"] == unit.results["基础项"] + unit.results["加分项"]
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), unit_index=st.integers(0, 40),
+       events=st.lists(st.tuples(st.sampled_from(SHUOZHOU_DEDUCTIONS), st.integers(1, 5)), min_size=1, max_size=6))
+def test_adding_deduction_events_never_raises_the_base_score(tmp_path_factory, shuozhou_plan, seed, unit_index, events):
+    unit = shuozhou_plan.policy.units[unit_index].name
+    rows = _subset(SHUOZHOU_ROWS, seed, 0.5)
+    more = rows + [{"日期": "2022-09-01", "单位": unit, "事项": e, "数量": str(n)} for e, n in events]
+    folder = tmp_path_factory.mktemp("mono")
+    before = results_by_unit(evaluate(shuozhou_plan, write_ledger(folder / "a.csv", rows)))
+    after = results_by_unit(evaluate(shuozhou_plan, write_ledger(folder / "b.csv", more)))
+    assert after[unit]["基础项"] <= before[unit]["基础项"]
+    for name in FIRST_LEVEL:
+        assert after[unit][name] <= before[unit][name]
+    assert {u: r for u, r in after.items() if u != unit} == {u: r for u, r in before.items() if u != unit}
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1))
+def test_shuffling_shuozhou_rows_changes_nothing(tmp_path_factory, shuozhou_plan, seed):
+    shuffled = SHUOZHOU_ROWS[:]
+    random.Random(seed).shuffle(shuffled)
+    folder = tmp_path_factory.mktemp("shuffle")
+    a = evaluate(shuozhou_plan, write_ledger(folder / "a.csv", SHUOZHOU_ROWS))
+    b = evaluate(shuozhou_plan, write_ledger(folder / "b.csv", shuffled))
+    assert results_by_unit(a) == results_by_unit(b)
