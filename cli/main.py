@@ -70,6 +70,9 @@ def evaluate(policy: str, ledgers: tuple[str, ...], fmt: str, year: int | None, 
         click.echo(f"{policy}：政策有错误，无法打分（先运行 govrule check）", err=True)
         sys.exit(EXIT_ERRORS)
     overrides = _parameters(params, compiled.plan)
+    period = compiled.plan.policy.period
+    if year is not None and period.year_named and int(period.start[:4]) != year:
+        click.echo(f"注意：政策写明的考核期是 {period.start} 至 {period.end}，按 --period 改为 {year} 年", err=True)
     try:
         results = evaluate_ledger(compiled.plan, ledgers, year, overrides)
     except LedgerError as error:

@@ -105,6 +105,9 @@ def build(policy: S.PolicySyntax, diagnostics: Diagnostics) -> Declarations:
     sets = _sets(policy.sets, vocab, diagnostics)
     trees = tuple(_tree(d, diagnostics) for d in policy.trees)
 
+    if "subunits" in headers:
+        _check_subunits(headers["subunits"], diagnostics)
+
     title = to_simplified(headers["title"].value.value) if "title" in headers else ""
     docno = to_simplified(headers["docno"].value.value) if "docno" in headers else None
     return Declarations(
@@ -296,3 +299,11 @@ def _tree(decl: S.TreeDecl, diagnostics: Diagnostics) -> ir.Tree:
 
 def _points(value: Fraction) -> str:
     return (str(int(value)) if value.denominator == 1 else f"{float(value):g}") + "分"
+
+
+def _check_subunits(header: S.Header, diagnostics: Diagnostics) -> None:
+    """The only sub-unit rule the ledger can carry is 「计入上级」: 公安局/交警大队 counts for 公安局."""
+    text = to_simplified(header.value.value)
+    if re.search(r"不(计入|算|计)|不得计入|除外", text) or not re.search(r"计入|算作|算入|计为|视为", text):
+        diagnostics.add("GR008", header.value.span, text=header.value.value,
+                        hint="写成「二级机构报送的信息计入本单位」；不计入上级的下级单位请单独列为单位")

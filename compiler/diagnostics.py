@@ -22,6 +22,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "GR005": (ERROR, "日期「{text}」无法识别"),
     "GR006": (ERROR, "「{text}」无法识别：{reason}"),
     "GR007": (ERROR, "名次分「{text}」无法识别：{reason}"),
+    "GR008": (ERROR, "「{text}」：下级单位只能写「计入本单位」"),
     # GR1xx: names
     "GR101": (ERROR, "「{text}」不是已声明的{kind}"),
     "GR102": (ERROR, "「{name}」未定义"),
@@ -46,6 +47,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "GR302": (WARNING, "计分项「{block}」里有条款可能匹配同一行，但没有声明同一行如何合并"),
     "GR303": (WARNING, "计分项「{block}」的信息可能被多次计分，但没有声明同一信息如何合并"),
     "GR304": (ERROR, "「{text}」看不出合并方式：{reason}"),
+    "GR307": (WARNING, "「{publication}」只在{levels}，这一条写的是{written}，不会匹配任何行"),
+    "GR308": (WARNING, "{event}行没有刊物，这一条写的刊物「{publication}」不会匹配任何行"),
     "GR305": (WARNING, "评选没有声明并列时怎么办，按「并列超出名额的都不选」处理"),
     "GR306": (ERROR, "「{text}」看不出并列规则：{reason}"),
     # GR4xx: the dependency graph

@@ -195,6 +195,10 @@ class _Builder:
         span = self.span(node)
         if spec.data == "date_range":
             start, end = (self.date(t) for t in spec.children)
+            if start > end:
+                self.diagnostics.add("GR005", span, text=f"{start} 至 {end}",
+                                     hint="考核期的开始日期晚于结束日期，是否写反了？")
+                raise _BuildError
             return S.PeriodDecl(start, end, int(start[:4]), True, span)
         year_token = spec.children[-1]
         year = int(re.match(r"\d{4}", str(year_token)).group())

@@ -245,6 +245,7 @@ def _block(decl: S.BlockDecl, names: _Names, decls: Declarations, diagnostics: D
                                 hint="写明是哪种事项，例如「报送」「被…采用」「批示」或已声明的事项；"
                                      "只写条件加「不计分」表示本计分项里这些信息一律不计分")
                 continue
+            check_pattern_against_publications(pattern, line.phrase.span, decls.publications, diagnostics)
             exceptions = []
             for qualifier in line.qualifiers:
                 q = segment(qualifier.phrase.value, qualifier.phrase.span, vocab, diagnostics)
@@ -299,6 +300,26 @@ def _relative(pattern: ir.RowPattern, row_events: frozenset[str]) -> ir.RowPatte
     if pattern.events and not (pattern.events & row_events):
         return ir.RowPattern(item_conditions=(ir.ItemCondition(True, pattern),))
     return pattern.without_events() if pattern.events else pattern
+
+
+def check_pattern_against_publications(pattern: ir.RowPattern, span, publications, diagnostics: Diagnostics) -> None:
+    """A clause that can never match: a level its publications do not have, or a 刊物 on 报送/批示."""
+    if not pattern.publications:
+        return
+    if pattern.events and "采用" not in pattern.events:
+        event = "、".join(sorted(pattern.events))
+        diagnostics.add("GR308", span, event=event, publication="、".join(sorted(pattern.publications)),
+                        hint="刊物只写在「被…采用」的条款里")
+        return
+    if pattern.levels:
+        by_name = {p.name: p for p in publications}
+        for name in sorted(pattern.publications):
+            publication = by_name.get(name)
+            if publication is not None and not (publication.levels & pattern.levels):
+                diagnostics.add("GR307", span, publication=name,
+                                levels="、".join(l + "级" for l in ir.LEVELS if l in publication.levels),
+                                written="、".join(l + "级" for l in ir.LEVELS if l in pattern.levels),
+                                hint="核对级别，或在【刊物】里为它加上这一级")
 
 
 def _check_combinations(block: ir.Block, decl: S.BlockDecl, diagnostics: Diagnostics) -> None:

@@ -167,3 +167,44 @@ def test_years_outside_any_assessment_are_diagnostics():
     for header in ("考核期：0000年", "考核期：自然年（默认9999年）", "考核期：0001-01-01至2020-12-31"):
         compiled = compile_text(policy().replace("考核期：2020年", header))
         assert codes(compiled) == ["GR005"], header
+
+
+def test_a_level_the_publication_does_not_have_is_reported():
+    compiled = compile_text(policy("被县《政府工作快报》采用的，每条计20分"))
+    assert codes(compiled) == ["GR307"]
+    diagnostic = compiled.diagnostics.items[0]
+    assert "省级" in diagnostic.message and "县级" in diagnostic.message
+    assert diagnostic.span.line == 11
+    assert codes(compile_text(policy("被省级以上《政府工作快报》采用的，每条计20分"))) == []
+
+
+def test_a_publication_on_a_submission_clause_is_reported():
+    compiled = compile_text(policy("报送《政府工作快报》的信息，每条计1分"))
+    assert codes(compiled) == ["GR308"]
+    assert "报送" in compiled.diagnostics.items[0].message
+
+
+def test_a_reversed_assessment_period_is_an_error():
+    compiled = compile_text(policy().replace("考核期：2020年", "考核期：2020年12月31日至2020年1月1日"))
+    assert codes(compiled) == ["GR005"]
+    assert "写反" in compiled.diagnostics.items[0].hint
+
+
+def test_a_sub_unit_rule_other_than_counting_for_the_parent_is_an_error():
+    ok = policy().replace("【级别】", "二级机构报送的信息计入本单位\n【级别】")
+    assert codes(compile_text(ok)) == []
+    negated = policy().replace("【级别】", "二级机构报送的信息不计入本单位\n【级别】")
+    assert codes(compile_text(negated)) == ["GR008"]
+
+
+def test_period_override_of_a_named_year_is_noticed(tmp_path):
+    from conftest import write_ledger
+
+    path = tmp_path / "p.rule"
+    path.write_text(policy(), encoding="utf-8")
+    ledger = write_ledger(tmp_path / "l.csv", [{"日期": "2021-03-01", "单位": "甲局", "事项": "报送", "信息编号": "A"}])
+    done = run_cli("eval", str(path), str(ledger), "--period", "2021")
+    assert done.returncode == 0, done.stderr
+    assert "政策写明的考核期是 2020-01-01 至 2020-12-31" in done.stderr
+    same = run_cli("eval", str(path), str(ledger), "--period", "2020", "--allow-rejected")
+    assert "政策写明的考核期" not in same.stderr
