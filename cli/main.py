@@ -108,10 +108,15 @@ def _parameters(params: tuple[str, ...], plan) -> dict:
             known = sorted(plan.parameters)
             hint = did_you_mean(name, known) or ("政策里的参数：" + "、".join(known) if known else "这个政策没有声明【参数】")
             _fail(f"--param {text}：政策没有参数「{name}」（{hint}）")
+        number = value.strip().rstrip("条條篇分个個项項次人").strip()
+        percent = number.endswith(("%", "％"))
+        number = number.rstrip("%％").strip()
+        negative = number.startswith(("-", "－", "−"))
         try:
-            overrides[name] = parse_number(value.strip().rstrip("条條篇分个個项項次人"))
+            amount = parse_number(number.lstrip("-－−").strip())
         except (ValueError, ZeroDivisionError):
             _fail(f"--param {text}：「{value}」不是数字")
+        overrides[name] = (-amount if negative else amount) / (100 if percent else 1)
     return overrides
 
 

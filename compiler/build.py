@@ -256,7 +256,7 @@ def _parameters(decls, diagnostics: Diagnostics) -> tuple[ir.ParameterDecl, ...]
 
 def _sets(decls, vocab: Vocabulary, diagnostics: Diagnostics) -> tuple[tuple[str, ir.RowPattern], ...]:
     """Each named set is the rows every one of its phrases names; later sets may use earlier ones."""
-    from .segment import _merge
+    from .segment import contradiction, intersect
 
     sets = []
     for decl in decls:
@@ -268,8 +268,15 @@ def _sets(decls, vocab: Vocabulary, diagnostics: Diagnostics) -> tuple[tuple[str
         pattern = ir.RowPattern()
         for phrase in decl.phrases:
             part = segment(phrase.value, phrase.span, vocab, diagnostics)
-            if part is not None:
-                pattern = _merge(pattern, part)
+            if part is None:
+                continue
+            clash = contradiction(pattern, part)
+            if clash:
+                diagnostics.add("GR209", phrase.span, name=decl.name.value, kind=clash[0],
+                                first="、".join(sorted(clash[1])), second="、".join(sorted(clash[2])),
+                                hint="同一类条件要并列「任一」时，写在同一个短语里，用顿号分开")
+                continue
+            pattern = intersect(pattern, part)
         vocab.sets[name] = pattern
         vocab.add(name, SET, name)
         sets.append((name, pattern))

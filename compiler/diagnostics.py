@@ -41,6 +41,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "GR205": (WARNING, "名次分「{table}」里「{group}」写了{listed}个名次加后{rest}名，共{total}名，本组实有{size}个单位"),
     "GR207": (WARNING, "指标「{node}」的分值是{weight}，下级指标合计{total}（{parts}）"),
     "GR208": (WARNING, "参数「{name}」没有被使用"),
+    "GR209": (ERROR, "集合「{name}」的条件互相矛盾：{kind}既要是{first}，又要是{second}"),
     "GR206": (WARNING, "名次分「{table}」没有单位组「{group}」的分值，该组单位的名次分为空"),
     # GR3xx: how rules combine
     "GR301": (WARNING, "计分项「{block}」有{count}个加倍条件可能同时适用，但没有声明叠加方式"),

@@ -106,6 +106,7 @@ class Clause:
     reviewed: bool = False                 # the score is the row's 分值 (× the sign of points)
     share_of: "Expr | None" = None         # points × this unit quantity (加基础分的10%: points = 10%)
     total_cap: Fraction | None = None      # 扣分上限20分: the clause's total over the period
+    cap_direction: str = "both"            # "deduction" | "bonus" | "both"
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class Condition:
     span: Span = span_field()
     per_gap: bool = False             # points × |left − right| of the comparison (每少一条扣2分)
     total_cap: Fraction | None = None
+    cap_direction: str = "both"
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ class Cap:
     """A bound on a total: a clause's or a whole block's. Applying it leaves a trace entry."""
     limit: Fraction
     scope: str                        # "clause" | "block"
+    direction: str = "both"           # "deduction" | "bonus" | "both"
     text: str = field(default="", compare=False)
     span: Span = span_field()
 
@@ -148,6 +151,7 @@ class Block:
     conditions: tuple[Condition, ...]
     span: Span = span_field()
     cap: Fraction | None = None   # 本项扣分上限10分
+    cap_direction: str = "both"
 
 
 # Expressions: the syntax's, with names resolved.
@@ -354,7 +358,10 @@ class Policy:
     parameters: tuple[ParameterDecl, ...] = ()
     sets: tuple[tuple[str, RowPattern], ...] = ()
     trees: tuple[Tree, ...] = ()
+    output_order: tuple[str, ...] = ()     # as 【结果】 lists them, exports included
 
     @property
     def outputs(self) -> tuple[Definition, ...]:
-        return tuple(d for d in self.definitions if d.output)
+        chosen = {d.name: d for d in self.definitions if d.output}
+        ordered = [chosen[n] for n in self.output_order if n in chosen]
+        return tuple(ordered + [d for n, d in chosen.items() if n not in self.output_order])

@@ -426,11 +426,11 @@ class _Builder:
 
     def total_cap(self, node) -> S.Cap:
         number = next(t for t in node.children if t.type == "NUMBER")
-        return S.Cap(self.number(number), self.span(node))
+        return S.Cap(self.number(number), self.span(node), _cap_direction(str(node.children[0])))
 
     def line_block_cap(self, node) -> S.BlockCapSyntax:
         number = next(t for t in node.children if t.type == "NUMBER")
-        return S.BlockCapSyntax(self.number(number), self.span(node))
+        return S.BlockCapSyntax(self.number(number), self.span(node), _cap_direction(str(node.children[0])))
 
     def line_multiplier(self, node) -> S.MultiplierSyntax:
         phrase, mult = node.children
@@ -450,12 +450,14 @@ class _Builder:
         expr, points = children[-2], children[-1]
         per_gap = points.data == "gap_score"
         if per_gap:
+            gap_word = next(str(t) for t in points.children if t.type == "GAP_KW")
             verb = next((str(t) for t in points.children if t.type == "VERB"), "")
             number = next(t for t in points.children if t.type == "NUMBER")
             score = S.Points(self.number(number) * _SIGNS.get(verb, 1), self.span(points))
         else:
             score = self.points(points)
-        return S.ConditionSyntax(grain, self.expr(expr), score, self.span(node), per_gap,
+        return S.ConditionSyntax(grain, self.expr(expr), score, self.span(node),
+                                 ("short" if "少" in gap_word else "over") if per_gap else None,
                                  self.total_cap(caps[-1]) if caps else None)
 
     def line_row_combine(self, node) -> S.CombineSyntax:
@@ -473,6 +475,11 @@ class _Builder:
         output = str(node.children[0]) in ("结果", "結果", "输出", "輸出")
         for line in node.children[1:]:
             if line.data == "export":
+                if not output:
+                    self.diagnostics.add("GR001", self.span(line), text=str(line.children[0]),
+                                         reason="只写名称的一行表示输出，只能写在【结果】里",
+                                         hint="中间量要写成「名称：表达式」")
+                    raise _BuildError
                 parts["exports"].append(S.Export(tuple(self.text(t) for t in line.children), self.span(line)))
                 continue
             name, *grain, expr = line.children
@@ -539,6 +546,15 @@ class _Builder:
         if token.type == "PERCENT":
             return S.Num(self.percent(token), self.span(token))
         return S.Ref(str(token), self.span(token))
+
+
+def _cap_direction(word: str) -> str:
+    """扣分上限 / 最多扣 bound deductions, 加分上限 / 最多加 bound bonuses, 上限 bounds both."""
+    if "扣" in word:
+        return "deduction"
+    if "加" in word:
+        return "bonus"
+    return "both"
 
 
 def _simplify_level(text: str) -> str:

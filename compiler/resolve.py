@@ -39,6 +39,9 @@ def resolve(policy: S.PolicySyntax, decls: Declarations, diagnostics: Diagnostic
         ir.Definition(normalize_name(d.name.value), names.expr(d.expr), d.output, d.span, d.grain)
         for d in policy.definitions)
     definitions = _export(definitions, policy.exports, names, diagnostics)
+    listed = [(d.span.line, normalize_name(d.name.value)) for d in policy.definitions if d.output]
+    listed += [(t.span.line, names.canonical(t.value)) for e in policy.exports for t in e.names]
+    output_order = tuple(dict.fromkeys(n for _, n in sorted(listed, key=lambda x: x[0]) if n))
     _check_grains(definitions, blocks, diagnostics)
     for parameter in decls.parameters:
         if parameter.name not in names.used_parameters:
@@ -50,7 +53,7 @@ def resolve(policy: S.PolicySyntax, decls: Declarations, diagnostics: Diagnostic
         categories=decls.categories, tags=decls.tags, events=decls.events, groups=decls.groups,
         units=decls.units, blocks=blocks, definitions=definitions, weights=decls.weights,
         unit_values=decls.unit_values, bundles=decls.bundles, rank_tables=decls.rank_tables,
-        parameters=decls.parameters, sets=decls.sets, trees=decls.trees)
+        parameters=decls.parameters, sets=decls.sets, trees=decls.trees, output_order=output_order)
 
 
 def normalize_name(text: str) -> str:
@@ -78,6 +81,11 @@ class _Names:
         self.groups = {g.name for g in decls.groups}
         self.grains = {normalize(d.name.value): d.grain for d in policy.definitions}
         self.parameters = {p.name for p in decls.parameters}
+        for parameter in decls.parameters:
+            if parameter.name in self.quantities:
+                diagnostics.add("GR104", parameter.span, name=parameter.name,
+                                related=(self.quantities[parameter.name].span,),
+                                hint="参数与计分项、中间量或结果不能同名")
         self.used_parameters: set[str] = set()
 
     def _declare(self, name: S.Text) -> None:
@@ -258,21 +266,25 @@ def _block(decl: S.BlockDecl, names: _Names, decls: Declarations, diagnostics: D
                 later_points=line.later.points.value if line.later else None,
                 cap=line.cap.value if line.cap else None,
                 reviewed=points.kind == "reviewed", share_of=share,
-                total_cap=line.total_cap.value if line.total_cap else None))
+                total_cap=line.total_cap.value if line.total_cap else None,
+                cap_direction=line.total_cap.direction if line.total_cap else "both"))
         elif isinstance(line, S.MultiplierSyntax):
             pattern = segment(line.phrase.value, line.phrase.span, vocab, diagnostics)
             if pattern is not None:
                 pending_multipliers.append((pattern, line))
         elif isinstance(line, S.ConditionSyntax):
             condition = names.expr(line.condition)
-            if line.per_gap and not (isinstance(condition, ir.Compare) and condition.op in ("<", "<=", ">", ">=")):
-                diagnostics.add("GR108", line.span, function="每少一条/每多一条",
-                                reason="的条件要是一个比较，例如「若 合格专报数 < 专报要求」",
-                                hint="分值按比较两边之差计算")
-            conditions.append(ir.Condition(line.grain, condition, line.points.value, line.span, line.per_gap,
-                                           line.total_cap.value if line.total_cap else None))
+            if line.per_gap:
+                short = line.per_gap == "short"
+                ops = ("<", "<=") if short else (">", ">=")
+                if not (isinstance(condition, ir.Compare) and condition.op in ops):
+                    diagnostics.add("GR108", line.span, function="每少一条" if short else "每多一条",
+                                    reason=_GAP_REASONS[short], hint="分值按比较两边之差计算")
+            conditions.append(ir.Condition(line.grain, condition, line.points.value, line.span, bool(line.per_gap),
+                                           line.total_cap.value if line.total_cap else None,
+                                           line.total_cap.direction if line.total_cap else "both"))
         elif isinstance(line, S.BlockCapSyntax):
-            block_cap = line.value
+            block_cap = line
         else:
             table = {"row": _ROW_MODES, "item": _ITEM_MODES, "stacking": _STACKING}[line.scope]
             mode = next((m for word, m in table if word in line.text.value), None)
@@ -289,7 +301,8 @@ def _block(decl: S.BlockDecl, names: _Names, decls: Declarations, diagnostics: D
         multipliers.append(ir.Multiplier(_relative(pattern, clause_events), line.factor,
                                          line.phrase.value, line.span))
     block = ir.Block(normalize_name(decl.name.value), tuple(clauses), modes["row"], modes["item"],
-                     tuple(multipliers), modes["stacking"], tuple(conditions), decl.span, block_cap)
+                     tuple(multipliers), modes["stacking"], tuple(conditions), decl.span,
+                     block_cap.value if block_cap else None, block_cap.direction if block_cap else "both")
     _check_combinations(block, decl, diagnostics)
     return block
 
@@ -378,12 +391,16 @@ def _export(definitions, exports, names: _Names, diagnostics: Diagnostics) -> tu
         for text in export.names:
             canonical = names.canonical(text.value)
             if canonical is None or canonical in names.blocks:
-                diagnostics.add("GR102" if canonical is None else "GR109", text.span, name=text.value,
-                                hint=None if canonical is None else f"写「{text.value}得分：{text.value}」")
+                hint = (did_you_mean(normalize(text.value), list(names.quantities)) if canonical is None
+                        else f"写「{text.value}得分：{text.value}」")
+                diagnostics.add("GR102" if canonical is None else "GR109", text.span, name=text.value, hint=hint)
                 continue
             wanted[canonical] = text.span
     return tuple(replace(d, output=True) if d.name in wanted else d for d in definitions)
 
+
+_GAP_REASONS = {True: "的条件要是「小于」的比较，例如「若 合格专报数 < 专报要求，每少一条扣2分」",
+                False: "的条件要是「大于」的比较，例如「若 合格专报数 > 专报要求，每多报一条加2分」"}
 
 _FUNCTION_NAMES = {"rank": "排名", "select": "评选", "rank_points": "名次分", "total": "合计",
                    "bundle_total": "捆绑合计", "max": "最大", "min": "最小", "ceil": "向上取整",

@@ -125,7 +125,11 @@ def tokenize(text: str, span: Span, vocab: Vocabulary, diagnostics: Diagnostics)
                 ok = False
                 diagnostics.add("GR005", span.shifted(match.start(), match.end() - match.start()), text=match.group())
                 continue
-            role = UNTIL if match.group("side") in ("前", "以前", "之前", "止") else SINCE
+            side = match.group("side")
+            role = UNTIL if side in ("前", "以前", "之前", "止") else SINCE
+            if side in ("前", "以前", "之前"):          # 7月1日前: up to 6月30日; 7月1日止 includes it
+                from datetime import date, timedelta
+                iso = (date.fromisoformat(iso) - timedelta(days=1)).isoformat()
             tokens.append(Token(role, iso, match.start(), match.end()))
             continue
         if match.group("length"):
@@ -250,6 +254,29 @@ def _iso(year: str, month: str, day: str) -> str | None:
         return None
 
 
+_KINDS = {"events": "事项", "levels": "级别", "publications": "刊物", "forms": "形式", "categories": "类别",
+          "groups": "单位组"}
+
+
+def contradiction(a: RowPattern, b: RowPattern) -> tuple[str, frozenset, frozenset] | None:
+    """The first kind where both patterns name values and share none: no row can be in both."""
+    for name, kind in _KINDS.items():
+        x, y = getattr(a, name), getattr(b, name)
+        if x and y and not x & y:
+            return kind, x, y
+    return None
+
+
+def intersect(a: RowPattern, b: RowPattern) -> RowPattern:
+    """Rows in both: where both name values of one kind, only the shared ones remain."""
+    def both(name):
+        x, y = getattr(a, name), getattr(b, name)
+        return x & y if x and y else x | y
+    merged = _merge(a, b)
+    return replace(merged, **{f: both(f) for f in ("events", "levels", "publications", "forms",
+                                                  "categories", "groups")})
+
+
 def _merge(a: RowPattern, b: RowPattern) -> RowPattern:
     fields = ("events", "levels", "publications", "forms", "categories", "tags", "not_forms",
               "not_categories", "not_tags", "groups")
@@ -271,6 +298,7 @@ def _assemble_part(tokens: list[Token]) -> RowPattern:
     negate = False
     amount = None
     extra = RowPattern()
+    named_sets: list[RowPattern] = []
     for index, token in enumerate(tokens):
         role = token.role
         if role == NEGATION:
@@ -302,8 +330,14 @@ def _assemble_part(tokens: list[Token]) -> RowPattern:
         elif role == UNTIL:
             extra = _merge(extra, RowPattern(date_until=token.value))
         elif role == SET:
-            extra = _merge(extra, token.pattern)
+            named_sets.append(token.pattern)
         negate = False
     own = RowPattern(**{k: frozenset(v) for k, v in sets.items()}, item_conditions=tuple(conditions),
                      min_amount=amount)
+    for named in named_sets:
+        if own.events and named.events and not own.events & named.events:
+            # 采用的合格专报: an adoption whose item's row belongs to the set
+            own = replace(own, item_conditions=own.item_conditions + (ItemCondition(True, named),))
+        else:
+            extra = _merge(extra, named)
     return _merge(own, extra)

@@ -93,6 +93,7 @@ class Qualifier:
 class Cap:
     value: Fraction       # 最高10分: no row scores more
     span: Span = span_field()
+    direction: str = "both"   # 扣分上限: "deduction"; 加分上限: "bonus"; 上限: "both"
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ class ConditionSyntax:
     condition: "Expr"
     points: Points
     span: Span = span_field()
-    per_gap: bool = False         # 每少一条扣2分: points × the gap between the comparison's sides
+    per_gap: str | None = None    # 每少一条扣2分 "short" / 每多一条 "over": points × the gap
     total_cap: Cap | None = None
 
 
@@ -133,6 +134,7 @@ class ConditionSyntax:
 class BlockCapSyntax:
     value: Fraction               # 本项扣分上限10分
     span: Span = span_field()
+    direction: str = "both"
 
 
 @dataclass(frozen=True)

@@ -181,20 +181,26 @@ class Evaluation:
                                                period.end, None, condition))
         for rule in (*block.clauses, *block.conditions):
             if rule.total_cap is not None:
-                self._cap([c for c in result if c.rule is rule], rule.total_cap, "clause", rule, result, block_name)
+                self._cap([c for c in result if c.rule is rule], rule.total_cap, rule.cap_direction,
+                          "clause", rule, result, block_name)
         if block.cap is not None:
-            self._cap(result, block.cap, "block", block, result, block_name)
+            self._cap(list(result), block.cap, block.cap_direction, "block", block, result, block_name)
         self._contributions[key] = result
         return result
 
-    def _cap(self, bounded: list[Contribution], limit: Fraction, scope: str, rule, result, block_name) -> None:
-        """Keep a total within ±limit by adding one adjustment, dated at the period's end, so that
-        the trace shows the value before and after the cap."""
+    def _cap(self, bounded: list[Contribution], limit: Fraction, direction: str, scope: str, rule,
+             result, block_name) -> None:
+        """Keep a total within its cap (扣分上限: not below -limit; 加分上限: not above limit; 上限:
+        both) by adding one adjustment, dated at the period's end, so that the trace shows the
+        value before and after the cap."""
         total = sum((c.points for c in bounded if c.kept), Fraction(0))
-        if abs(total) <= limit:
+        if total < -limit and direction in ("deduction", "both"):
+            bound = -limit
+        elif total > limit and direction in ("bonus", "both"):
+            bound = limit
+        else:
             return
-        bound = limit if total > 0 else -limit
-        cap = ir.Cap(limit, scope, getattr(rule, "text", "") or getattr(rule, "name", ""), rule.span)
+        cap = ir.Cap(limit, scope, direction, getattr(rule, "text", "") or getattr(rule, "name", ""), rule.span)
         adjustment = bound - total
         result.append(Contribution(block_name, adjustment, total, Fraction(1), self.period.end, None, cap))
 

@@ -209,3 +209,116 @@ def test_exporting_a_block_under_its_own_name_is_an_error():
 采用分
 """)
     assert codes(compiled) == ["GR109"]
+
+
+SET_POLICY = """
+考核期：2022年
+【类别】专报、简报
+【单位组】
+甲组：甲局
+【集合】
+合格专报：2022年7月1日起报送的专报信息
+上半年：2022年7月1日前报送的信息
+【计分：加分】
+采用的合格专报，每条加5分
+同一信息被多处采用的，累计计分
+【结果】
+加分项：加分
+上半年数：条数（上半年）
+"""
+
+
+def test_a_set_of_submissions_in_an_adoption_clause_asks_about_the_item(tmp_path):
+    compiled = compile_text(SET_POLICY)
+    assert codes(compiled) == []
+    rows = [{"日期": "2022-07-05", "单位": "甲局", "事项": "报送", "信息编号": "A", "类别": "专报"},
+            {"日期": "2022-08-01", "单位": "甲局", "事项": "采用", "信息编号": "A", "级别": "市", "刊物": "日报"},
+            {"日期": "2022-06-30", "单位": "甲局", "事项": "报送", "信息编号": "B", "类别": "专报"},
+            {"日期": "2022-08-01", "单位": "甲局", "事项": "采用", "信息编号": "B", "级别": "市", "刊物": "日报"},
+            {"日期": "2022-07-01", "单位": "甲局", "事项": "报送", "信息编号": "C", "类别": "简报"}]
+    result = evaluate(compiled.plan, write_ledger(tmp_path / "l.csv", rows))
+    assert result.rejected == []
+    units = results_by_unit(result)
+    assert units["甲局"]["加分项"] == 5          # only A: submitted after 7月1日 as a 专报, then adopted
+    assert units["甲局"]["上半年数"] == 1        # 7月1日前 is up to 6月30日
+
+
+def test_a_set_whose_phrases_cannot_all_hold_is_an_error():
+    compiled = compile_text(SET_POLICY.replace("【计分：加分】", "【集合】\n两类都要：报送的专报信息，报送的简报信息\n【计分：加分】"))
+    assert codes(compiled) == ["GR209"]
+    assert "专报" in compiled.diagnostics.items[0].message and "简报" in compiled.diagnostics.items[0].message
+
+
+def test_caps_bound_only_their_direction(tmp_path):
+    compiled = compile_text("""
+考核期：2022年
+【单位组】
+甲组：甲局
+【事项】好信息、迟报
+【计分：混合】
+好信息，每条加10分
+迟报，每次扣10分
+本项扣分上限15分
+【计分：加】
+好信息，每条加10分，加分上限15分
+【结果】
+混合分：混合
+加分：加
+""")
+    assert codes(compiled) == []
+    rows = [{"日期": "2022-03-01", "单位": "甲局", "事项": "好信息", "数量": "3"}]
+    units = results_by_unit(evaluate(compiled.plan, write_ledger(tmp_path / "a.csv", rows)))
+    assert units["甲局"] == {"混合分": 30, "加分": 15}        # 扣分上限 leaves a bonus alone
+    rows = [{"日期": "2022-03-01", "单位": "甲局", "事项": "迟报", "数量": "3"}]
+    units = results_by_unit(evaluate(compiled.plan, write_ledger(tmp_path / "b.csv", rows)))
+    assert units["甲局"]["混合分"] == -15
+
+
+def test_per_gap_words_must_agree_with_the_comparison():
+    base = """
+【单位组】
+甲组：甲局
+【参数】
+要求：6
+【计分：扣分】
+全年若 条数（报送）{op} 要求，{word}扣2分
+【结果】
+扣：扣分
+"""
+    assert codes(compile_text(base.format(op="<", word="每少一条"))) == []
+    assert codes(compile_text(base.format(op="<", word="每少报一条"))) == []
+    assert codes(compile_text(base.format(op=">", word="每少一条"))) == ["GR108"]
+    assert codes(compile_text(base.format(op="<", word="每多报一条"))) == ["GR108"]
+
+
+def test_outputs_follow_the_results_section_and_exports_belong_there():
+    compiled = compile_text(TREE.replace("领导、报送、基础项", "总分：基础项 + 1\n领导、报送"))
+    assert codes(compiled) == []
+    assert [d.name for d in compiled.policy.outputs] == ["总分", "领导", "报送"]
+    misplaced = compile_text(TREE.replace("【结果】\n领导、报送、基础项", "【中间量】\n领导\n【结果】\n总：基础项"))
+    assert codes(misplaced) == ["GR001"]
+    unknown = compile_text(TREE.replace("领导、报送、基础项", "领导、报宋"))
+    assert codes(unknown) == ["GR102"] and "报送" in unknown.diagnostics.items[0].hint
+
+
+def test_a_parameter_named_like_a_quantity_is_a_duplicate():
+    compiled = compile_text(TREE.replace("【结果】", "【参数】\n领导：3\n【结果】"))
+    assert "GR104" in codes(compiled)
+
+
+def test_param_accepts_percent_and_negative_values(tmp_path):
+    policy = tmp_path / "p.rule"
+    policy.write_text("""
+考核期：2022年
+【单位组】
+甲组：甲局
+【参数】
+比例：10%
+【结果】
+值：比例 × 100
+""", encoding="utf-8")
+    ledger = write_ledger(tmp_path / "l.csv", [])
+    for given, want in (("比例=40%", 40), ("比例=-2", -200), ("比例=0.5", 50)):
+        done = run_cli("eval", str(policy), str(ledger), "--format", "json", "--param", given)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["units"][0]["results"]["值"] == want
