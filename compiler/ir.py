@@ -6,6 +6,7 @@ thing in different words (or scripts) compare equal.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date
 from fractions import Fraction
 
 from .expr import BinOp, Compare, IfElse, Negate, Not, Null, Num  # noqa: F401  (re-exported)
@@ -79,8 +80,8 @@ class RowPattern:
     item_conditions: tuple[ItemCondition, ...] = ()
     min_amount: Fraction | None = None      # 满3周: the row's 数量 is at least this
     min_length: int | None = None           # 字数不少于1500
-    date_from: str | None = None            # 2022年7月1日起 (ISO date)
-    date_until: str | None = None           # 2022年6月30日前 (ISO date, inclusive)
+    date_from: date | None = None           # 2022年7月1日起
+    date_until: date | None = None          # 2022年6月30日止 (inclusive; 7月1日前 is stored as 6月30日)
 
     @property
     def specificity(self) -> int:
@@ -95,6 +96,25 @@ class RowPattern:
 
 
 @dataclass(frozen=True)
+class Cap:
+    """A bound on a total over the period: a clause's or a whole block's (扣分上限20分).
+    Applying it leaves an adjustment in the evaluation, with the value before the cap."""
+    limit: Fraction
+    scope: str                        # "clause" | "block"
+    direction: str = "both"           # "deduction" (扣分上限) | "bonus" (加分上限) | "both" (上限)
+    text: str = field(default="", compare=False)
+    span: Span = span_field()
+
+    def bound(self, total: Fraction) -> Fraction:
+        """The total after the cap."""
+        if total < -self.limit and self.direction in ("deduction", "both"):
+            return -self.limit
+        if total > self.limit and self.direction in ("bonus", "both"):
+            return self.limit
+        return total
+
+
+@dataclass(frozen=True)
 class Clause:
     pattern: RowPattern
     points: Fraction              # per occurrence; the first one when later_points is set
@@ -102,11 +122,10 @@ class Clause:
     text: str = field(default="", compare=False)
     span: Span = span_field()
     later_points: Fraction | None = None   # 第二次起每次扣20分: from the second occurrence in the period
-    cap: Fraction | None = None            # 最高10分: no row scores more
+    row_cap: Fraction | None = None        # 最高10分: no row scores more
     reviewed: bool = False                 # the score is the row's 分值 (× the sign of points)
     share_of: "Expr | None" = None         # points × this unit quantity (加基础分的10%: points = 10%)
-    total_cap: Fraction | None = None      # 扣分上限20分: the clause's total over the period
-    cap_direction: str = "both"            # "deduction" | "bonus" | "both"
+    total_cap: Cap | None = None           # 扣分上限20分: the clause's total over the period
 
 
 @dataclass(frozen=True)
@@ -125,18 +144,7 @@ class Condition:
     points: Fraction
     span: Span = span_field()
     per_gap: bool = False             # points × |left − right| of the comparison (每少一条扣2分)
-    total_cap: Fraction | None = None
-    cap_direction: str = "both"
-
-
-@dataclass(frozen=True)
-class Cap:
-    """A bound on a total: a clause's or a whole block's. Applying it leaves a trace entry."""
-    limit: Fraction
-    scope: str                        # "clause" | "block"
-    direction: str = "both"           # "deduction" | "bonus" | "both"
-    text: str = field(default="", compare=False)
-    span: Span = span_field()
+    total_cap: Cap | None = None
 
 
 @dataclass(frozen=True)
@@ -150,8 +158,7 @@ class Block:
     stacking: str | None          # "add" | "multiply"
     conditions: tuple[Condition, ...]
     span: Span = span_field()
-    cap: Fraction | None = None   # 本项扣分上限10分
-    cap_direction: str = "both"
+    cap: Cap | None = None        # 本项扣分上限10分
 
 
 # Expressions: the syntax's, with names resolved.

@@ -428,9 +428,8 @@ class _Builder:
         number = next(t for t in node.children if t.type == "NUMBER")
         return S.Cap(self.number(number), self.span(node), _cap_direction(str(node.children[0])))
 
-    def line_block_cap(self, node) -> S.BlockCapSyntax:
-        number = next(t for t in node.children if t.type == "NUMBER")
-        return S.BlockCapSyntax(self.number(number), self.span(node), _cap_direction(str(node.children[0])))
+    def line_block_cap(self, node) -> S.Cap:
+        return self.total_cap(node)
 
     def line_multiplier(self, node) -> S.MultiplierSyntax:
         phrase, mult = node.children

@@ -264,10 +264,9 @@ def _block(decl: S.BlockDecl, names: _Names, decls: Declarations, diagnostics: D
             clauses.append(ir.Clause(
                 pattern, points.value, tuple(exceptions), line.phrase.value, line.span,
                 later_points=line.later.points.value if line.later else None,
-                cap=line.cap.value if line.cap else None,
+                row_cap=line.cap.value if line.cap else None,
                 reviewed=points.kind == "reviewed", share_of=share,
-                total_cap=line.total_cap.value if line.total_cap else None,
-                cap_direction=line.total_cap.direction if line.total_cap else "both"))
+                total_cap=_cap(line.total_cap, "clause", line.phrase.value)))
         elif isinstance(line, S.MultiplierSyntax):
             pattern = segment(line.phrase.value, line.phrase.span, vocab, diagnostics)
             if pattern is not None:
@@ -281,10 +280,9 @@ def _block(decl: S.BlockDecl, names: _Names, decls: Declarations, diagnostics: D
                     diagnostics.add("GR108", line.span, function="每少一条" if short else "每多一条",
                                     reason=_GAP_REASONS[short], hint="分值按比较两边之差计算")
             conditions.append(ir.Condition(line.grain, condition, line.points.value, line.span, bool(line.per_gap),
-                                           line.total_cap.value if line.total_cap else None,
-                                           line.total_cap.direction if line.total_cap else "both"))
-        elif isinstance(line, S.BlockCapSyntax):
-            block_cap = line
+                                           _cap(line.total_cap, "clause", "")))
+        elif isinstance(line, S.Cap):
+            block_cap = _cap(line, "block", decl.name.value)
         else:
             table = {"row": _ROW_MODES, "item": _ITEM_MODES, "stacking": _STACKING}[line.scope]
             mode = next((m for word, m in table if word in line.text.value), None)
@@ -301,10 +299,13 @@ def _block(decl: S.BlockDecl, names: _Names, decls: Declarations, diagnostics: D
         multipliers.append(ir.Multiplier(_relative(pattern, clause_events), line.factor,
                                          line.phrase.value, line.span))
     block = ir.Block(normalize_name(decl.name.value), tuple(clauses), modes["row"], modes["item"],
-                     tuple(multipliers), modes["stacking"], tuple(conditions), decl.span,
-                     block_cap.value if block_cap else None, block_cap.direction if block_cap else "both")
+                     tuple(multipliers), modes["stacking"], tuple(conditions), decl.span, block_cap)
     _check_combinations(block, decl, diagnostics)
     return block
+
+
+def _cap(cap: S.Cap | None, scope: str, text: str) -> ir.Cap | None:
+    return ir.Cap(cap.value, scope, cap.direction, text, cap.span) if cap is not None else None
 
 
 def _relative(pattern: ir.RowPattern, row_events: frozenset[str]) -> ir.RowPattern:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from fractions import Fraction
+from datetime import date, timedelta
 
 from .diagnostics import Diagnostics, did_you_mean
 from .ir import LEVELS, ItemCondition, RowPattern
@@ -19,7 +19,7 @@ from .span import Span
 
 EVENT, LEVEL, ABOVE, PUBLICATION, FORM, CATEGORY, TAG, GROUP, ADOPTED, NEGATION, OTHER, FILLER = (
     "事项", "级别", "以上", "刊物", "形式", "类别", "标记", "单位组", "已采用", "否定", "其他", "虚词")
-AMOUNT, JOIN, SET, LENGTH, SINCE, UNTIL = "数量", "并且", "集合", "字数", "起", "前"
+JOIN, SET, LIMIT = "并且", "集合", "限定"      # LIMIT: 满3周, 字数不少于1500, 2022年7月1日起 …
 
 BUILTIN_EVENTS = {"报送": ("报送", "上报", "报"), "采用": ("采用", "录用", "刊用", "刊发"), "批示": ("批示",)}
 FIXED_WORDS = {
@@ -76,7 +76,7 @@ class Token:
     value: str
     start: int
     end: int
-    pattern: RowPattern | None = None     # for a named set
+    pattern: RowPattern | None = None     # for a named set or a limit (满3周, 2022年7月1日起)
 
 
 _NUMBER = r"(\d+|[一二两三四五六七八九十]+)"
@@ -103,8 +103,9 @@ def segment(text: str, span: Span, vocab: Vocabulary, diagnostics: Diagnostics) 
             return None
     if not any(t.role == EVENT for t in tokens):
         # 约稿 is a category and an event kind: a phrase that names no event means the event
+        norm = _normalize_keep_length(text)
         for i, token in enumerate(tokens):
-            word = _normalize_keep_length(text)[token.start:token.end]
+            word = norm[token.start:token.end]
             if word in vocab.events:
                 tokens[i] = Token(EVENT, vocab.events[word], token.start, token.end)
                 break
@@ -119,26 +120,13 @@ def tokenize(text: str, span: Span, vocab: Vocabulary, diagnostics: Diagnostics)
     for match in _SPECIAL.finditer(norm):
         ok &= _cut(norm, position, match.start(), span, vocab, diagnostics, tokens)
         position = match.end()
-        if match.group("date"):
-            iso = _iso(match.group("date"), match.group("month"), match.group("day"))
-            if iso is None:
+        if match.group("publication") is None:
+            limit = _limit(match)
+            if limit is None:
                 ok = False
                 diagnostics.add("GR005", span.shifted(match.start(), match.end() - match.start()), text=match.group())
-                continue
-            side = match.group("side")
-            role = UNTIL if side in ("前", "以前", "之前", "止") else SINCE
-            if side in ("前", "以前", "之前"):          # 7月1日前: up to 6月30日; 7月1日止 includes it
-                from datetime import date, timedelta
-                iso = (date.fromisoformat(iso) - timedelta(days=1)).isoformat()
-            tokens.append(Token(role, iso, match.start(), match.end()))
-            continue
-        if match.group("length"):
-            tokens.append(Token(LENGTH, match.group("length"), match.start(), match.end()))
-            continue
-        if match.group("publication") is None:
-            from .numerals import parse_number
-            tokens.append(Token(AMOUNT, str(parse_number(match.group("n1") or match.group("n2"))),
-                                match.start(), match.end()))
+            else:
+                tokens.append(Token(LIMIT, match.group(), match.start(), match.end(), limit))
             continue
         name = normalize(match.group(1))
         entry = vocab.words.get(name)
@@ -245,17 +233,29 @@ def assemble(tokens: list[Token]) -> RowPattern:
     return main
 
 
-def _iso(year: str, month: str, day: str) -> str | None:
-    from datetime import date
-
+def _limit(match: re.Match) -> RowPattern | None:
+    """The row pattern of 满3周 / 字数不少于1500 / 2022年7月1日起 / 7月1日前; None for a date that does not exist."""
+    if match.group("length"):
+        return RowPattern(min_length=int(match.group("length")))
+    if not match.group("date"):
+        from .numerals import parse_number
+        return RowPattern(min_amount=parse_number(match.group("n1") or match.group("n2")))
     try:
-        return date(int(year), int(month), int(day)).isoformat()
+        day = date(int(match.group("date")), int(match.group("month")), int(match.group("day")))
     except ValueError:
         return None
+    side = match.group("side")
+    if side == "止":
+        return RowPattern(date_until=day)
+    if side in ("前", "以前", "之前"):            # 7月1日前 is up to 6月30日
+        return RowPattern(date_until=day - timedelta(days=1))
+    return RowPattern(date_from=day)
 
 
+# Fields of a RowPattern that hold sets of names; the positive ones mean "one of these".
 _KINDS = {"events": "事项", "levels": "级别", "publications": "刊物", "forms": "形式", "categories": "类别",
           "groups": "单位组"}
+_NAME_FIELDS = (*_KINDS, "tags", "not_forms", "not_categories", "not_tags")
 
 
 def contradiction(a: RowPattern, b: RowPattern) -> tuple[str, frozenset, frozenset] | None:
@@ -272,15 +272,12 @@ def intersect(a: RowPattern, b: RowPattern) -> RowPattern:
     def both(name):
         x, y = getattr(a, name), getattr(b, name)
         return x & y if x and y else x | y
-    merged = _merge(a, b)
-    return replace(merged, **{f: both(f) for f in ("events", "levels", "publications", "forms",
-                                                  "categories", "groups")})
+    return replace(_merge(a, b), **{f: both(f) for f in _KINDS})
 
 
 def _merge(a: RowPattern, b: RowPattern) -> RowPattern:
-    fields = ("events", "levels", "publications", "forms", "categories", "tags", "not_forms",
-              "not_categories", "not_tags", "groups")
-    merged = {f: getattr(a, f) | getattr(b, f) for f in fields}
+    merged = {f: getattr(a, f) | getattr(b, f) for f in _NAME_FIELDS}
+
     def pick(name, choose):
         values = [v for v in (getattr(a, name), getattr(b, name)) if v is not None]
         return choose(values) if values else None
@@ -291,12 +288,9 @@ def _merge(a: RowPattern, b: RowPattern) -> RowPattern:
 
 
 def _assemble_part(tokens: list[Token]) -> RowPattern:
-    sets: dict[str, set[str]] = {k: set() for k in (
-        "events", "levels", "publications", "forms", "categories", "tags",
-        "not_forms", "not_categories", "not_tags", "groups")}
+    sets: dict[str, set[str]] = {k: set() for k in _NAME_FIELDS}
     conditions: list[ItemCondition] = []
     negate = False
-    amount = None
     extra = RowPattern()
     named_sets: list[RowPattern] = []
     for index, token in enumerate(tokens):
@@ -321,19 +315,12 @@ def _assemble_part(tokens: list[Token]) -> RowPattern:
             sets["publications"].add(token.value)
         elif role == GROUP:
             sets["groups"].add(token.value)
-        elif role == AMOUNT:
-            amount = Fraction(token.value)
-        elif role == LENGTH:
-            extra = _merge(extra, RowPattern(min_length=int(token.value)))
-        elif role == SINCE:
-            extra = _merge(extra, RowPattern(date_from=token.value))
-        elif role == UNTIL:
-            extra = _merge(extra, RowPattern(date_until=token.value))
+        elif role == LIMIT:
+            extra = _merge(extra, token.pattern)
         elif role == SET:
             named_sets.append(token.pattern)
         negate = False
-    own = RowPattern(**{k: frozenset(v) for k, v in sets.items()}, item_conditions=tuple(conditions),
-                     min_amount=amount)
+    own = RowPattern(**{k: frozenset(v) for k, v in sets.items()}, item_conditions=tuple(conditions))
     for named in named_sets:
         if own.events and named.events and not own.events & named.events:
             # 采用的合格专报: an adoption whose item's row belongs to the set

@@ -94,6 +94,7 @@ class Cap:
     value: Fraction       # 最高10分: no row scores more
     span: Span = span_field()
     direction: str = "both"   # 扣分上限: "deduction"; 加分上限: "bonus"; 上限: "both"
+    # a Cap on its own line in a block bounds the whole block (本项扣分上限10分)
 
 
 @dataclass(frozen=True)
@@ -130,11 +131,6 @@ class ConditionSyntax:
     total_cap: Cap | None = None
 
 
-@dataclass(frozen=True)
-class BlockCapSyntax:
-    value: Fraction               # 本项扣分上限10分
-    span: Span = span_field()
-    direction: str = "both"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Every contribution keeps its row and its rule, so that a result can be explained
 """
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -98,13 +99,14 @@ class Evaluation:
             if value is None:
                 self.notices.append(f"{where}: 「{clause.text}」按分值计分，但这一行没有分值，按0分计")
                 value = Fraction(0)
-            elif clause.cap is not None and value > clause.cap:
-                self.notices.append(f"{where}: 分值{_number(value)}超过最高{_number(clause.cap)}分，按{_number(clause.cap)}分计")
+            elif clause.row_cap is not None and value > clause.row_cap:
+                cap = _number(clause.row_cap)
+                self.notices.append(f"{where}: 分值{_number(value)}超过最高{cap}分，按{cap}分计")
             base = value * self._occurrences(row) * clause.points
         else:
             base = clause.points * self._occurrences(row)
-        if clause.cap is not None and abs(base) > clause.cap:
-            base = clause.cap if base > 0 else -clause.cap
+        if clause.row_cap is not None and abs(base) > clause.row_cap:
+            base = clause.row_cap if base > 0 else -clause.row_cap
         return base
 
     def matches_pattern(self, pattern: ir.RowPattern, row: Row) -> bool:
@@ -132,9 +134,9 @@ class Evaluation:
             return False
         if pattern.min_length is not None and (row.length is None or row.length < pattern.min_length):
             return False
-        if pattern.date_from is not None and row.date.isoformat() < pattern.date_from:
+        if pattern.date_from is not None and row.date < pattern.date_from:
             return False
-        if pattern.date_until is not None and row.date.isoformat() > pattern.date_until:
+        if pattern.date_until is not None and row.date > pattern.date_until:
             return False
         for condition in pattern.item_conditions:
             if self.item_has(row, condition.pattern) != condition.exists:
@@ -181,28 +183,20 @@ class Evaluation:
                                                period.end, None, condition))
         for rule in (*block.clauses, *block.conditions):
             if rule.total_cap is not None:
-                self._cap([c for c in result if c.rule is rule], rule.total_cap, rule.cap_direction,
-                          "clause", rule, result, block_name)
+                self._cap([c for c in result if c.rule is rule], rule.total_cap, result)
         if block.cap is not None:
-            self._cap(list(result), block.cap, block.cap_direction, "block", block, result, block_name)
+            self._cap(list(result), block.cap, result)
         self._contributions[key] = result
         return result
 
-    def _cap(self, bounded: list[Contribution], limit: Fraction, direction: str, scope: str, rule,
-             result, block_name) -> None:
-        """Keep a total within its cap (扣分上限: not below -limit; 加分上限: not above limit; 上限:
-        both) by adding one adjustment, dated at the period's end, so that the trace shows the
-        value before and after the cap."""
+    def _cap(self, bounded: list[Contribution], cap: ir.Cap, result: list[Contribution]) -> None:
+        """Where the total exceeds the cap, add one adjustment dated at the period's end; its base
+        is the value before the cap, so that the trace shows both."""
         total = sum((c.points for c in bounded if c.kept), Fraction(0))
-        if total < -limit and direction in ("deduction", "both"):
-            bound = -limit
-        elif total > limit and direction in ("bonus", "both"):
-            bound = limit
-        else:
-            return
-        cap = ir.Cap(limit, scope, direction, getattr(rule, "text", "") or getattr(rule, "name", ""), rule.span)
-        adjustment = bound - total
-        result.append(Contribution(block_name, adjustment, total, Fraction(1), self.period.end, None, cap))
+        bound = cap.bound(total)
+        if bound != total:
+            block = bounded[0].block
+            result.append(Contribution(block, bound - total, total, Fraction(1), self.period.end, None, cap))
 
     def _fill_shares(self, block: ir.Block, own: list[Contribution], unit: str) -> None:
         """加基础分的10%: the clause's share of a quantity of the row's unit over the whole period."""
@@ -364,7 +358,7 @@ class Evaluation:
         for row in self.rows_by_unit.get(unit, ()):
             if period.start <= row.date <= period.end and self.matches_pattern(pattern, row):
                 self.counted.add(id(row))
-                total += row.count if self.plan.events[row.event].counts else 1
+                total += self._occurrences(row)
         return total
 
     def _scope(self, unit: str, within_group: bool) -> tuple[str, ...]:
@@ -407,7 +401,7 @@ class Evaluation:
                     candidates[u] = value
             chosen: list[str] = []
             for value in sorted(set(candidates.values()), reverse=expr.descending):
-                run = [u for u in scope if candidates.get(u) == value and u in candidates]
+                run = [u for u in scope if candidates.get(u) == value]
                 if len(chosen) + len(run) <= quota:
                     chosen += run
                     continue
@@ -431,7 +425,6 @@ def _function(name: str, args: list[Value]) -> Value:
         return min(args)
     if name == "clamp":
         return min(max(args[0], args[1]), args[2])
-    import math
     return Fraction(math.ceil(args[0]) if name == "ceil" else math.floor(args[0]))
 
 

@@ -1,7 +1,6 @@
 """The language reads like the document: phrasing, scripts, punctuation and numerals."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
