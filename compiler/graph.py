@@ -49,12 +49,6 @@ def references(expr: ir.Expr):
         yield expr.block
     elif isinstance(expr, ir.PeriodTotal):
         yield expr.name
-    elif isinstance(expr, ir.Function):
-        for arg in expr.args:
-            yield from references(arg)
     else:
-        for name in ("left", "right", "operand", "condition", "then", "otherwise", "key", "pinned",
-                     "quota", "eligible", "rank"):
-            child = getattr(expr, name, None)
-            if child is not None:
-                yield from references(child)
+        for child in ir.children(expr):
+            yield from references(child)

@@ -275,6 +275,20 @@ Expr = (Num | Null | Quantity | GroupAttribute | UnitValue | Parameter | Count |
         | BinOp | Compare | Not | Negate | IfElse)
 
 
+_CHILD_FIELDS = ("left", "right", "operand", "condition", "then", "otherwise", "key", "pinned",
+                 "quota", "eligible", "rank", "args")
+
+
+def children(expr: Expr):
+    """The sub-expressions of an expression node, for passes that walk expressions."""
+    for name in _CHILD_FIELDS:
+        child = getattr(expr, name, None)
+        if isinstance(child, tuple):
+            yield from child
+        elif child is not None:
+            yield child
+
+
 @dataclass(frozen=True)
 class Definition:
     name: str

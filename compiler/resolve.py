@@ -437,15 +437,5 @@ def _walk_grains(expr, context: int, definitions, diagnostics, visiting: set) ->
     if isinstance(expr, ir.PeriodCount):
         _walk_grains(expr.condition, min(context, _GRAIN_ORDER[expr.grain]), definitions, diagnostics, visiting)
         return
-    for child in _children(expr):
+    for child in ir.children(expr):
         _walk_grains(child, context, definitions, diagnostics, visiting)
-
-
-def _children(expr):
-    for name in ("left", "right", "operand", "condition", "then", "otherwise", "key", "pinned",
-                 "quota", "eligible", "rank"):
-        child = getattr(expr, name, None)
-        if child is not None and not isinstance(child, (str, bool, frozenset)):
-            yield child
-    if isinstance(expr, ir.Function):
-        yield from expr.args
