@@ -22,6 +22,7 @@ def main() -> None:
     \b
       govrule check 政策.rule            检查政策文件
       govrule eval  政策.rule 台账.csv   按政策为台账打分
+      govrule explain 政策.rule 台账.csv --unit 单位   解释一个单位的得分
     """
 
 
@@ -56,40 +57,147 @@ def check(policy: str, fmt: str, strict: bool) -> None:
               help="考核年度，覆盖政策的默认年度")
 @click.option("--param", "params", multiple=True, metavar="名称=值",
               help="覆盖政策里【参数】的值，例如 --param 专报要求=8；可写多次")
+@click.option("--explain", is_flag=True, help="在结果旁写出每个单位的计分过程")
 @click.option("--allow-rejected", is_flag=True, help="有被拒绝的行时仍以零状态退出")
 def evaluate(policy: str, ledgers: tuple[str, ...], fmt: str, year: int | None, params: tuple[str, ...],
-             allow_rejected: bool) -> None:
+             explain: bool, allow_rejected: bool) -> None:
     """按政策为台账打分：每个单位的每项结果。"""
+    compiled, results = _score(policy, ledgers, year, params)
+    traces = _all_traces(results, compiled) if explain else None
+    if fmt == "json":
+        click.echo(json.dumps(_json(results, compiled, traces), ensure_ascii=False, indent=1))
+    else:
+        click.echo(_table(results, compiled.plan))
+        if traces is not None:
+            from .trace_view import trace_text
+
+            for unit in results.units:
+                click.echo("\n" + trace_text(traces[unit.unit], f"━━ {unit.unit}（{unit.group}）"))
+    _report_rows(results)
+    if results.rejected and not allow_rejected:
+        sys.exit(EXIT_REJECTED)
+
+
+@main.command()
+@click.argument("policy", type=click.Path(dir_okay=False))
+@click.argument("ledgers", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--unit", "unit_name", required=True, metavar="单位", help="要解释的单位（名称或简称）")
+@click.option("--output", "output_names", multiple=True, metavar="名称",
+              help="只解释这一项结果或中间量；可写多次")
+@click.option("--period", "period_text", default=None, metavar="期间",
+              help="考核年度（2018），或只看一个季度、一个月（2018Q2、2018-05）")
+@click.option("--param", "params", multiple=True, metavar="名称=值", help="覆盖政策里【参数】的值")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="输出格式")
+def explain(policy: str, ledgers: tuple[str, ...], unit_name: str, output_names: tuple[str, ...],
+            period_text: str | None, params: tuple[str, ...], fmt: str) -> None:
+    """解释一个单位的得分：每个数从哪条规则、台账哪一行来。"""
+    from govrule.compiler.pipeline import compile_file
+    from govrule.runtime.trace import explain as trace
+
+    from .trace_view import trace_json, trace_text
+
+    year, label = _period_option(period_text)
+    compiled = _compiled(policy, compile_file)
+    if year is not None and int(compiled.plan.policy.period.start[:4]) == year:
+        year = None                      # the policy's own year: keep its exact dates
+    plan = compiled.plan
+    unit = _known(unit_name, plan.units, "单位")
+    outputs = [_known(n, {**{k: k for k in plan.definitions}, **{k: k for k in plan.blocks}}, "结果或中间量")
+               for n in output_names] or None
+    compiled, results = _score(policy, ledgers, year, params, compiled)
+    window = _sub_period(results.period, label)
+    nodes = trace(results.evaluation, unit, outputs, window, compiled.source)
+    group = plan.unit_groups[unit].name
+    if fmt == "json":
+        click.echo(json.dumps({"unit": unit, "group": group, "period": window.label if window else results.period.label,
+                               "trace": [trace_json(n) for n in nodes]}, ensure_ascii=False, indent=1))
+    else:
+        heading = f"{unit}（{group}）  {window.label if window else results.period.label}  {results.title}"
+        click.echo(trace_text(nodes, heading))
+    if results.rejected:
+        click.echo(f"注意：台账有 {len(results.rejected)} 行被拒绝，没有计入（govrule eval 列出原因）", err=True)
+
+
+def _score(policy: str, ledgers, year, params, compiled=None):
+    """Compile (unless given), apply --param, read and score the ledgers; stop with a message on failure."""
     from govrule.compiler.pipeline import compile_file
     from govrule.runtime.ledger import LedgerError
     from govrule.runtime.run import evaluate_ledger
 
-    compiled = compile_file(policy)
-    if not compiled.ok:
-        _print_diagnostics(compiled.diagnostics.sorted(), compiled.source, err=True)
-        click.echo(f"{policy}：政策有错误，无法打分（先运行 govrule check）", err=True)
-        sys.exit(EXIT_ERRORS)
+    compiled = compiled or _compiled(policy, compile_file)
     overrides = _parameters(params, compiled.plan)
     period = compiled.plan.policy.period
     if year is not None and period.year_named and int(period.start[:4]) != year:
         click.echo(f"注意：政策写明的考核期是 {period.start} 至 {period.end}，按 --period 改为 {year} 年", err=True)
     try:
-        results = evaluate_ledger(compiled.plan, ledgers, year, overrides)
+        return compiled, evaluate_ledger(compiled.plan, ledgers, year, overrides)
     except LedgerError as error:
         click.echo(f"错误：{error}", err=True)
         sys.exit(EXIT_ERRORS)
-    if fmt == "json":
-        click.echo(json.dumps(_json(results, compiled), ensure_ascii=False, indent=1))
-    else:
-        click.echo(_table(results, compiled.plan))
+
+
+def _compiled(policy: str, compile_file):
+    compiled = compile_file(policy)
+    if not compiled.ok:
+        _print_diagnostics(compiled.diagnostics.sorted(), compiled.source, err=True)
+        click.echo(f"{policy}：政策有错误，无法打分（先运行 govrule check）", err=True)
+        sys.exit(EXIT_ERRORS)
+    return compiled
+
+
+def _report_rows(results) -> None:
     for notice in results.notices:
         click.echo(f"注意：{notice}", err=True)
     for rejection in results.rejected:
         click.echo(f"拒绝：{rejection}", err=True)
     click.echo(f"台账：计分 {len(results.counted)} 行，未匹配 {len(results.unmatched)} 行，"
                f"拒绝 {len(results.rejected)} 行", err=True)
-    if results.rejected and not allow_rejected:
-        sys.exit(EXIT_REJECTED)
+
+
+def _all_traces(results, compiled) -> dict:
+    from govrule.runtime.trace import explain as trace
+
+    return {u.unit: trace(results.evaluation, u.unit, source=compiled.source) for u in results.units}
+
+
+def _period_option(text: str | None) -> tuple[int | None, str | None]:
+    """2018 -> (2018, None); 2018Q2 / 2018-05 -> (2018, the period's label)."""
+    import re
+
+    if text is None:
+        return None, None
+    text = text.strip().upper().replace("－", "-")
+    if re.fullmatch(r"\d{4}", text):
+        return int(text), None
+    found = re.fullmatch(r"(\d{4})Q([1-4])", text) or re.fullmatch(r"(\d{4})-(\d{1,2})", text)
+    if found is None or ("-" in text and not 1 <= int(found.group(2)) <= 12):
+        _fail(f"--period {text}：应写成年度（2018）、季度（2018Q2）或月份（2018-05）")
+    year = int(found.group(1))
+    return year, (f"{year}Q{found.group(2)}" if "Q" in text else f"{year}-{int(found.group(2)):02d}")
+
+
+def _sub_period(period, label: str | None):
+    from govrule.runtime.periods import subdivide
+
+    if label is None:
+        return None
+    grain = "quarter" if "Q" in label else "month"
+    found = next((p for p in subdivide(period, grain) if p.label == label), None)
+    if found is None:
+        _fail(f"--period {label}：不在考核期 {period.start} 至 {period.end} 内")
+    return found
+
+
+def _known(text: str, names: dict, kind: str) -> str:
+    """A unit or quantity by any of its spellings; an unknown one stops with a did-you-mean."""
+    from govrule.compiler.diagnostics import did_you_mean
+    from govrule.compiler.normalize import normalize
+
+    found = names.get(normalize(text))
+    if found is None:
+        hint = did_you_mean(normalize(text), sorted(set(names.values()))) or f"政策里没有这个{kind}"
+        _fail(f"没有{kind}「{text}」（{hint}）")
+    return found
 
 
 def _parameters(params: tuple[str, ...], plan) -> dict:
@@ -133,10 +241,10 @@ def _print_diagnostics(diagnostics, source: str, err: bool = False) -> None:
         click.echo(render_diagnostic(diagnostic, lines), err=err)
 
 
-def _json(results, compiled) -> dict:
+def _json(results, compiled, traces=None) -> dict:
     from .render import json_value
 
-    return {
+    data = {
         "policy": results.title,
         "period": {"from": results.period.start.isoformat(), "to": results.period.end.isoformat()},
         "units": [{"unit": u.unit, "group": u.group, "results": {k: json_value(v) for k, v in u.results.items()}}
@@ -145,6 +253,12 @@ def _json(results, compiled) -> dict:
                  "rejected": len(results.rejected)},
         "diagnostics": [d.to_json() for d in compiled.diagnostics.sorted()],
     }
+    if traces is not None:
+        from .trace_view import trace_json
+
+        for entry in data["units"]:
+            entry["trace"] = [trace_json(n) for n in traces[entry["unit"]]]
+    return data
 
 
 def _table(results, plan) -> str:

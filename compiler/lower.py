@@ -27,6 +27,7 @@ class Plan:
     bundles: dict[str, tuple[str, ...]]                  # unit -> the units scored with it
     rank_tables: dict[str, dict[str, ir.RankTableRow]]   # table -> group -> row
     parameters: dict[str, object]                        # name -> default
+    count_patterns: tuple[ir.RowPattern, ...] = ()       # every 条数（…） in the policy
 
 
 def lower(policy: ir.Policy, graph) -> Plan:
@@ -65,4 +66,20 @@ def lower(policy: ir.Policy, graph) -> Plan:
         unit_values={t.name: dict(t.values) for t in policy.unit_values},
         bundles=bundles,
         rank_tables={t.name: {r.group: r for r in t.rows} for t in policy.rank_tables},
-        parameters={p.name: p.default for p in policy.parameters})
+        parameters={p.name: p.default for p in policy.parameters},
+        count_patterns=_count_patterns(policy))
+
+
+def _count_patterns(policy: ir.Policy) -> tuple[ir.RowPattern, ...]:
+    """The row patterns of every 条数（…）, wherever it is written."""
+    found: dict[ir.RowPattern, None] = {}
+    stack: list = [d.expr for d in policy.definitions]
+    for block in policy.blocks:
+        stack += [c.expr for c in block.conditions]
+        stack += [c.share_of for c in block.clauses if c.share_of is not None]
+    while stack:
+        expr = stack.pop()
+        if isinstance(expr, ir.Count):
+            found.setdefault(expr.pattern)
+        stack.extend(ir.children(expr))
+    return tuple(found)

@@ -375,12 +375,13 @@ def _tree_definitions(trees, names: _Names, diagnostics: Diagnostics) -> tuple[i
                     diagnostics.add("GR102", child.span, name=child.name,
                                     hint=f"为「{child.name}」写一个计分项【计分：{child.name}】（没有扣分规则也可以是空的），或一个同名的中间量")
                     continue
-                total = ir.BinOp("+", total, ir.Quantity(canonical, child.span), child.span)
+                total = ir.BinOp("+", total, ir.Quantity(canonical, child.span))   # written nowhere: no span
             clamp = ir.Function("clamp", (total, ir.Num(Fraction(0)), ir.Num(node.weight)), node.span)
             definitions.append(ir.Definition(node.name, clamp, False, node.span))
-        whole: ir.Expr = ir.Num(Fraction(0))
-        for node in tree.nodes:
-            whole = ir.BinOp("+", whole, ir.Quantity(node.name, node.span), tree.span)
+        parts = [ir.Quantity(node.name, node.span) for node in tree.nodes]
+        whole: ir.Expr = parts[0] if parts else ir.Num(Fraction(0))
+        for part in parts[1:]:
+            whole = ir.BinOp("+", whole, part)
         definitions.append(ir.Definition(tree.name, whole, False, tree.span))
     return tuple(definitions)
 

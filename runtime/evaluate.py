@@ -54,7 +54,6 @@ class Evaluation:
             self.rows_by_unit[row.unit].append(row)
             if row.item:
                 self.rows_by_item[row.item].append(row)
-        self.counted: set[int] = set()          # id() of rows some rule counted
         self.notices: list[str] = []            # rows scored, but not as written (分值 over its cap)
         self.matches: dict[str, list[Contribution]] = {b.name: [] for b in self.policy.blocks}
         self._contributions: dict[tuple[str, str], list[Contribution]] = {}
@@ -79,13 +78,12 @@ class Evaluation:
                 if block.row_mode == "most_specific":
                     clauses = [max(clauses, key=lambda c: c.pattern.specificity)]
                 for clause in clauses:
-                    self.counted.add(id(row))
                     zeroed = any(self.matches_pattern(e, row) for e in clause.exceptions)
                     base = Fraction(0) if zeroed else self._row_base(clause, row)
                     self.matches[block.name].append(
                         Contribution(block.name, base, base, Fraction(1), row.date, row, clause, (), zeroed))
 
-    def _occurrences(self, row: Row) -> Fraction:
+    def occurrences(self, row: Row) -> Fraction:
         return row.count if self.plan.events[row.event].counts else Fraction(1)
 
     def _row_base(self, clause: ir.Clause, row: Row) -> Fraction:
@@ -102,9 +100,9 @@ class Evaluation:
             elif clause.row_cap is not None and value > clause.row_cap:
                 cap = _number(clause.row_cap)
                 self.notices.append(f"{where}: 分值{_number(value)}超过最高{cap}分，按{cap}分计")
-            base = value * self._occurrences(row) * clause.points
+            base = value * self.occurrences(row) * clause.points
         else:
-            base = clause.points * self._occurrences(row)
+            base = clause.points * self.occurrences(row)
         if clause.row_cap is not None and abs(base) > clause.row_cap:
             base = clause.row_cap if base > 0 else -clause.row_cap
         return base
@@ -205,7 +203,7 @@ class Evaluation:
             if clause.share_of is None or c.zeroed:
                 continue
             whole = self.value(clause.share_of, unit, self.period)
-            c.base = c.points = (clause.points * whole * self._occurrences(c.row)) if whole is not None else Fraction(0)
+            c.base = c.points = (clause.points * whole * self.occurrences(c.row)) if whole is not None else Fraction(0)
 
     def _escalate(self, block: ir.Block, own: list[Contribution]) -> None:
         """第一次扣10分，第二次起每次扣20分: occurrences counted in date order over the period."""
@@ -215,7 +213,7 @@ class Evaluation:
             seen = Fraction(0)
             for c in sorted((c for c in own if c.rule is clause and not c.zeroed),
                             key=lambda c: (c.row.date, c.row.file, c.row.row)):
-                times = self._occurrences(c.row)
+                times = self.occurrences(c.row)
                 first = max(Fraction(0), min(times, 1 - seen))
                 c.base = c.points = clause.points * first + clause.later_points * (times - first)
                 seen += times
@@ -248,10 +246,6 @@ class Evaluation:
         contribution.factor = factor
         contribution.points = contribution.base * factor
         contribution.multipliers = tuple(applied)
-        if contribution.points:
-            for m in applied:
-                for row in self.evidence(contribution.row, m.pattern):
-                    self.counted.add(id(row))
 
     def block_value(self, block_name: str, unit: str, period: PeriodSpan) -> Fraction:
         return sum((c.points for c in self.contributions(block_name, unit)
@@ -269,7 +263,7 @@ class Evaluation:
     def quantity(self, name: str, unit: str, period: PeriodSpan) -> Value:
         definition = self.plan.definitions.get(name)
         if definition is not None and definition.grain is not None:
-            period = self._span_of(period, definition.grain)
+            period = self.span_of(period, definition.grain)
         key = (name, unit, period)
         if key not in self._cache:
             if name in self.plan.blocks:
@@ -278,7 +272,7 @@ class Evaluation:
                 self._cache[key] = self.value(definition.expr, unit, period)
         return self._cache[key]
 
-    def _span_of(self, period: PeriodSpan, grain: str) -> PeriodSpan:
+    def span_of(self, period: PeriodSpan, grain: str) -> PeriodSpan:
         """The whole period (全年), or the month or quarter of the period that contains `period`."""
         if grain == "year":
             return self.period
@@ -357,11 +351,33 @@ class Evaluation:
         total = Fraction(0)
         for row in self.rows_by_unit.get(unit, ()):
             if period.start <= row.date <= period.end and self.matches_pattern(pattern, row):
-                self.counted.add(id(row))
-                total += self._occurrences(row)
+                total += self.occurrences(row)
         return total
 
-    def _scope(self, unit: str, within_group: bool) -> tuple[str, ...]:
+    def recognized(self) -> set[int]:
+        """id() of every row the policy uses: matched by a clause (even where an exception zeroes
+        it or 取最高 drops it), counted by a 条数 anywhere in the policy, or evidence that made a
+        rule apply. Taken over the whole plan, so it does not depend on which branches ran."""
+        found: set[int] = set()
+
+        def use(row: Row, pattern: ir.RowPattern) -> None:
+            found.add(id(row))
+            found.update(id(r) for r in self.evidence(row, pattern))
+
+        for name, contributions in self.matches.items():
+            multipliers = self.plan.blocks[name].multipliers
+            for c in contributions:
+                use(c.row, c.rule.pattern)
+                for m in multipliers:
+                    if self.matches_pattern(m.pattern, c.row):
+                        use(c.row, m.pattern)
+        for pattern in self.plan.count_patterns:
+            for row in self.rows:
+                if self.matches_pattern(pattern, row):
+                    use(row, pattern)
+        return found
+
+    def scope(self, unit: str, within_group: bool) -> tuple[str, ...]:
         if within_group:
             return self.plan.unit_groups[unit].members
         return tuple(u.name for u in self.policy.units)
@@ -370,7 +386,7 @@ class Evaluation:
         """Competition rank (1, 2, 2, 4). Pinned units (置顶) share rank 1; the rest rank after them."""
         key = ("rank", expr, self.plan.unit_groups[unit].name if expr.within_group else None, period)
         if key not in self._cache:
-            scope = self._scope(unit, expr.within_group)
+            scope = self.scope(unit, expr.within_group)
             pinned = {u for u in scope if expr.pinned is not None and _truthy(self.value(expr.pinned, u, period))}
             values = {u: self.value(expr.key, u, period) for u in scope if u not in pinned}
             known = [v for v in values.values() if v is not None]
@@ -388,7 +404,7 @@ class Evaluation:
         """评选: eligible units best-first, a tied run at a time, while the run fits in the quota.
         With ties "stop", the first run that does not fit ends the selection; with "all" it is
         taken whole and then the selection ends."""
-        scope = self._scope(unit, expr.within_group)
+        scope = self.scope(unit, expr.within_group)
         key = ("select", expr, scope[0] if expr.within_group else None, period)
         if key not in self._cache:
             quota = self.value(expr.quota, scope[0], period) or Fraction(0)
