@@ -72,6 +72,8 @@ def _line(node: Node) -> str:
         return f"{_signed(node.value)}  {node.label}{note}{where} ← {source}"
     if node.op in _SIGNED:
         return f"{_signed(node.value)}  {node.label}{where}"
+    if node.role == "context" and node.value is None:
+        return node.label
     formula = node.extra.get("formula")
     shown = f" ＝ {formula}" if formula and formula != node.label else ""
     equals = "：" if isinstance(node.value, bool) else " = "

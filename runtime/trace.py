@@ -94,18 +94,39 @@ class _Tracer:
         return [self.quantity(name, self.unit, ev.period)]
 
     def unscored(self, period: PeriodSpan, cited: set[int]) -> Node:
-        """The unit's rows in the period that no output rests on, each with the reason."""
+        """The unit's rows in the period that no output rests on, each with the reason. A row that
+        an exception zeroed cites, as evidence, the rows of its item that made the exception apply."""
         ev = self.ev
         matches: dict[int, list[Contribution]] = defaultdict(list)
         for contributions in ev.matches.values():
             for c in contributions:
                 if c.row.unit == self.unit:
                     matches[id(c.row)].append(c)
+        because: dict[int, list[Row]] = defaultdict(list)       # row -> the rows of its item it zeroed
+        for found in matches.values():
+            for c in found:
+                for row in self.exception_evidence(c):
+                    because[id(row)].append(c.row)
         children = []
         for row in ev.rows_by_unit.get(self.unit, ()):
             if period.start <= row.date <= period.end and id(row) not in cited:
-                children.append(Node(self.reason(row, matches[id(row)]), Fraction(0), row=row))
+                found = matches[id(row)]
+                evidence = [Node(_row_text(r), None, row=r, role="evidence")
+                            for c in found for r in self.exception_evidence(c)]
+                if not found and because[id(row)]:
+                    zeroed = "、".join(f"第{r.row}行" for r in because[id(row)])
+                    reason = f"本行不计分，但它使{zeroed}按例外不计分"
+                else:
+                    reason = self.reason(row, found)
+                children.append(Node(reason, Fraction(0), evidence, row=row))
         return Node(f"{UNSCORED}（{len(children)}行）", Fraction(len(children)), children, "rows")
+
+    def exception_evidence(self, c: Contribution) -> list[Row]:
+        """The other rows of the item that made an exception zero this match (被市级以上录用的不计分)."""
+        if not c.zeroed:
+            return []
+        return [r for e in c.rule.exceptions if self.ev.matches_pattern(e, c.row)
+                for r in self.ev.evidence(c.row, e) if r is not c.row]
 
     def reason(self, row: Row, matched: list[Contribution]) -> str:
         if not matched:
@@ -267,10 +288,11 @@ class _Tracer:
         if isinstance(e, ir.BundleTotal):
             return Node(label, value, [self.expr(e.operand, member, period) for member in self.plan.bundles[unit]], "sum")
         if isinstance(e, ir.Function):
+            args = [self.expr(a, unit, period) for a in e.args]
             if e.name == "clamp":
-                label = f"限定在{_number(e.args[1].value)}至{_number(e.args[2].value)}之间" \
-                    if all(isinstance(a, ir.Num) for a in e.args[1:]) else "限定范围"
-            return Node(label, value, [self.expr(a, unit, period) for a in e.args], e.name)
+                low, high = (_number(a.value) for a in args[1:])
+                label = f"限定在{low}至{high}之间（限定前{_number(args[0].value)}，限定后{_number(value)}）"
+            return Node(label, value, args, e.name)
         if isinstance(e, ir.RankPoints):
             return self.rank_points(e, unit, period, label, value)
         if isinstance(e, ir.Rank):
