@@ -396,3 +396,15 @@ def test_traces_add_up_and_account_for_rows_for_any_part_of_a_ledger(data):
     unscored = {id(c.row) for c in nodes[-1].children}
     assert not cited & unscored
     assert cited | unscored == {id(r) for r in again.rows_by_unit.get(unit, [])}
+
+
+def test_readme_example_is_what_explain_prints():
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = "$ govrule explain policies/jiande-2018.rule tests/data/jiande/ledger.csv --unit 寿昌镇 --period 2018Q2\n"
+    shown = readme[readme.index(command) + len(command):]
+    shown = shown[:shown.index("```")]
+    result = run_cli(*command[2:].split()[1:])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == shown
