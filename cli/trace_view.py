@@ -1,6 +1,7 @@
 """How a trace looks: an official's working sheet in Chinese, or JSON for other tools."""
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def trace_json(node: Node) -> dict:
     if node.role is not None:
         data["role"] = node.role
     for key, value in node.extra.items():
-        data[key] = json_value(value) if isinstance(value, (Fraction, bool)) or value is None else value
+        data[key] = value.isoformat() if isinstance(value, date) else json_value(value)
     return data
 
 

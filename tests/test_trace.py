@@ -351,15 +351,17 @@ def test_explain_cli_rejects_unknown_names_and_periods():
     assert period.returncode == 1 and "2018Q2" in period.stderr
 
 
-def test_eval_explain_writes_a_trace_per_unit():
-    result = run_cli("eval", "policies/cixi.rule", str(DATA / "cixi" / "ledger.csv"), "--format", "json", "--explain")
+@pytest.mark.parametrize("name", sorted(SEEDS))
+def test_eval_explain_writes_a_trace_per_unit(name):
+    policy, ledger = f"policies/{SEEDS[name]}.rule", str(DATA / name / "ledger.csv")
+    result = run_cli("eval", policy, ledger, "--format", "json", "--explain")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     for unit in data["units"]:
         labels = [n["label"] for n in unit["trace"]]
         assert labels[-1].startswith("未计分的行")
         assert len(labels) >= len(unit["results"])
-    plain = run_cli("eval", "policies/cixi.rule", str(DATA / "cixi" / "ledger.csv"), "--format", "json")
+    plain = run_cli("eval", policy, ledger, "--format", "json")
     assert "trace" not in plain.stdout
     assert [u["results"] for u in json.loads(plain.stdout)["units"]] == [u["results"] for u in data["units"]]
 
