@@ -91,6 +91,12 @@ class RowPattern:
                 + 2 * bool(self.categories or self.tags or self.not_categories or self.not_tags)
                 + bool(self.levels))
 
+    @property
+    def by_names(self) -> bool:
+        """Whether a row's names alone (unit, event, level, publication, form, category, tags) decide a match."""
+        return not (self.item_conditions or self.min_amount is not None or self.min_length is not None
+                    or self.date_from is not None or self.date_until is not None)
+
     def without_events(self) -> "RowPattern":
         return replace(self, events=frozenset())
 

@@ -28,6 +28,7 @@ class Plan:
     rank_tables: dict[str, dict[str, ir.RankTableRow]]   # table -> group -> row
     parameters: dict[str, object]                        # name -> default
     count_patterns: tuple[ir.RowPattern, ...] = ()       # every 条数（…） in the policy
+    static_events: frozenset[str] = frozenset()          # events whose clauses match by a row's names alone
 
 
 def lower(policy: ir.Policy, graph) -> Plan:
@@ -67,7 +68,10 @@ def lower(policy: ir.Policy, graph) -> Plan:
         bundles=bundles,
         rank_tables={t.name: {r.group: r for r in t.rows} for t in policy.rank_tables},
         parameters={p.name: p.default for p in policy.parameters},
-        count_patterns=_count_patterns(policy))
+        count_patterns=_count_patterns(policy),
+        static_events=frozenset(e for e, places in dispatch.items() if all(
+            c.pattern.by_names and all(x.by_names for x in c.exceptions)
+            for c in (policy.blocks[b].clauses[i] for b, i in places))))
 
 
 def _count_patterns(policy: ir.Policy) -> tuple[ir.RowPattern, ...]:

@@ -21,6 +21,7 @@ from .periods import Span as PeriodSpan
 from .periods import subdivide
 
 Value = Fraction | bool | None
+ONE = Fraction(1)
 
 
 @dataclass(slots=True)
@@ -50,12 +51,15 @@ class Evaluation:
         self.rows = rows
         self.rows_by_unit: dict[str, list[Row]] = defaultdict(list)
         self.rows_by_item: dict[str, list[Row]] = defaultdict(list)
+        self.rows_by_event: dict[tuple[str, str], list[Row]] = defaultdict(list)   # (unit, event) -> rows
         for row in rows:
             self.rows_by_unit[row.unit].append(row)
+            self.rows_by_event[row.unit, row.event].append(row)
             if row.item:
                 self.rows_by_item[row.item].append(row)
         self.notices: list[str] = []            # rows scored, but not as written (分值 over its cap)
         self.matches: dict[str, list[Contribution]] = {b.name: [] for b in self.policy.blocks}
+        self.matches_of: dict[tuple[str, str], list[Contribution]] = defaultdict(list)   # (block, unit)
         self._contributions: dict[tuple[str, str], list[Contribution]] = {}
         self._cache: dict[tuple, Value] = {}
         self._match_rows()
@@ -63,28 +67,47 @@ class Evaluation:
     # ------------------------------------------------------------ rows -> block matches
 
     def _match_rows(self) -> None:
+        """Each row to the clauses of its event. Which clauses match depends only on the row's
+        names, unless a clause looks at dates, amounts, lengths or the rest of the item; so the
+        choice is remembered per distinct set of names and made once."""
         blocks = self.policy.blocks
+        remembered: dict[tuple, list[tuple[ir.Block, ir.Clause, bool]]] = {}
         for row in self.rows:
             candidates = self.plan.dispatch.get(row.event)
             if not candidates:
                 continue
-            by_block: dict[int, list[ir.Clause]] = defaultdict(list)
-            for b, c in candidates:
-                clause = blocks[b].clauses[c]
-                if self.matches_pattern(clause.pattern, row):
-                    by_block[b].append(clause)
-            for b, clauses in by_block.items():
-                block = blocks[b]
-                if block.row_mode == "most_specific":
-                    clauses = [max(clauses, key=lambda c: c.pattern.specificity)]
-                for clause in clauses:
-                    zeroed = any(self.matches_pattern(e, row) for e in clause.exceptions)
-                    base = Fraction(0) if zeroed else self._row_base(clause, row)
-                    self.matches[block.name].append(
-                        Contribution(block.name, base, base, Fraction(1), row.date, row, clause, (), zeroed))
+            if row.event in self.plan.static_events:
+                key = (row.unit, row.event, row.level, row.publication, row.form, row.category, row.tags)
+                chosen = remembered.get(key)
+                if chosen is None:
+                    chosen = remembered[key] = self._choose(candidates, row)
+            else:
+                chosen = self._choose(candidates, row)
+            for block, clause, zeroed in chosen:
+                base = Fraction(0) if zeroed else self._row_base(clause, row)
+                match = Contribution(block.name, base, base, ONE, row.date, row, clause, (), zeroed)
+                self.matches[block.name].append(match)
+                self.matches_of[block.name, row.unit].append(match)
+
+    def _choose(self, candidates, row: Row) -> list[tuple[ir.Block, ir.Clause, bool]]:
+        """The clauses that score a row, one per block under 取最具体, and whether an exception zeroes each."""
+        blocks = self.policy.blocks
+        by_block: dict[int, list[ir.Clause]] = defaultdict(list)
+        for b, c in candidates:
+            clause = blocks[b].clauses[c]
+            if self.matches_pattern(clause.pattern, row):
+                by_block[b].append(clause)
+        chosen = []
+        for b, clauses in by_block.items():
+            block = blocks[b]
+            if block.row_mode == "most_specific":
+                clauses = [max(clauses, key=lambda c: c.pattern.specificity)]
+            for clause in clauses:
+                chosen.append((block, clause, any(self.matches_pattern(e, row) for e in clause.exceptions)))
+        return chosen
 
     def occurrences(self, row: Row) -> Fraction:
-        return row.count if self.plan.events[row.event].counts else Fraction(1)
+        return row.count if self.plan.events[row.event].counts else ONE
 
     def _row_base(self, clause: ir.Clause, row: Row) -> Fraction:
         """A row's points under a clause, before item combination, escalation and multipliers.
@@ -162,7 +185,7 @@ class Evaluation:
         if key in self._contributions:
             return self._contributions[key]
         block = self.plan.blocks[block_name]
-        own = [c for c in self.matches[block_name] if c.row.unit == unit]
+        own = list(self.matches_of.get((block_name, unit), ()))
         self._fill_shares(block, own, unit)
         self._escalate(block, own)
         result = self._combine_items(block, own)
@@ -323,8 +346,8 @@ class Evaluation:
         if isinstance(expr, ir.Count):
             return self.count(expr.pattern, unit, period)
         if isinstance(expr, ir.ItemCount):
-            items = {c.row.item or id(c.row) for c in self.matches[expr.block]
-                     if c.row.unit == unit and not c.zeroed and period.start <= c.when <= period.end}
+            items = {c.row.item or id(c.row) for c in self.matches_of.get((expr.block, unit), ())
+                     if not c.zeroed and period.start <= c.when <= period.end}
             return Fraction(len(items))
         if isinstance(expr, ir.PeriodCount):
             holding = [_truthy(self.value(expr.condition, unit, p)) for p in subdivide(period, expr.grain)]
@@ -349,10 +372,16 @@ class Evaluation:
 
     def count(self, pattern: ir.RowPattern, unit: str, period: PeriodSpan) -> Fraction:
         total = Fraction(0)
-        for row in self.rows_by_unit.get(unit, ()):
+        for row in self.rows_of(unit, pattern):
             if period.start <= row.date <= period.end and self.matches_pattern(pattern, row):
                 total += self.occurrences(row)
         return total
+
+    def rows_of(self, unit: str, pattern: ir.RowPattern) -> list[Row]:
+        """The unit's rows of the pattern's events (all its rows when the pattern names none)."""
+        if not pattern.events:
+            return self.rows_by_unit.get(unit, [])
+        return [r for e in pattern.events for r in self.rows_by_event.get((unit, e), ())]
 
     def recognized(self) -> set[int]:
         """id() of every row the policy uses: matched by a clause (even where an exception zeroes
@@ -372,9 +401,10 @@ class Evaluation:
                     if self.matches_pattern(m.pattern, c.row):
                         use(c.row, m.pattern)
         for pattern in self.plan.count_patterns:
-            for row in self.rows:
-                if self.matches_pattern(pattern, row):
-                    use(row, pattern)
+            for unit in self.rows_by_unit:
+                for row in self.rows_of(unit, pattern):
+                    if self.matches_pattern(pattern, row):
+                        use(row, pattern)
         return found
 
     def scope(self, unit: str, within_group: bool) -> tuple[str, ...]:

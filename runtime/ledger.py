@@ -32,6 +32,23 @@ _DATE_FORMS = (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), re.compile(r"^(\d{4
                re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"), re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"))
 
 
+ONE = Fraction(1)
+
+
+class _Memo(dict):
+    """A function remembered per distinct argument."""
+
+    def __init__(self, function) -> None:
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key):
+        value = self[key] = self.function(key)
+        return value
+
+    __call__ = dict.__getitem__
+
+
 class LedgerError(Exception):
     """The file cannot be read as a ledger at all (no such file, no header, missing column)."""
 
@@ -137,6 +154,12 @@ class _RowChecker:
         self.units = plan.units
         self.events = {normalize(e): e for e in plan.events}
         self.subunits = plan.policy.subunits_count_for_parent
+        # a ledger repeats a few hundred distinct cell values a million times: read each once
+        self.normal = _Memo(normalize)
+        self.dates = _Memo(_parse_date)
+        self.numbers = _Memo(_parse_number)
+        self.unit_of = _Memo(self._unit)
+        self.tags_of = _Memo(lambda text: frozenset(self.normal(t) for t in _TAG_SPLIT.split(text) if t.strip()))
 
     def check(self, cells: dict[str, str], file: str, row: int) -> Row | Rejection:
         def reject(column: str, reason: str, suggestion: str | None = None) -> Rejection:
@@ -145,22 +168,22 @@ class _RowChecker:
         for column in REQUIRED:
             if not cells.get(column):
                 return reject(column, f"缺少必填的「{column}」")
-        when = _parse_date(cells["日期"])
+        when = self.dates(cells["日期"])
         if when is None:
             return reject("日期", f"日期「{cells['日期']}」无法识别或不存在", "写成 2020-03-05、2020/3/5 或 2020年3月5日")
         if not (self.period[0] <= when <= self.period[1]):
             return reject("日期", f"日期 {when.isoformat()} 不在考核期 {self.period[0]} 至 {self.period[1]} 内",
                           "核对年份，或用 --period 指定考核年度")
-        unit, sub_unit, problem = self._unit(cells["单位"])
+        unit, sub_unit, problem = self.unit_of(cells["单位"])
         if problem:
             return reject("单位", *problem)
-        event = self.events.get(normalize(cells["事项"]))
+        event = self.events.get(self.normal(cells["事项"]))
         if event is None:
             return reject("事项", f"事项「{cells['事项']}」不是政策声明的事项",
                           did_you_mean(normalize(cells["事项"]), list(self.events)))
         level = None
         if cells.get("级别"):
-            level = normalize(cells["级别"])
+            level = self.normal(cells["级别"])
             if level not in LEVELS:
                 hint = next((f"是否指「{lv}」？" for lv in LEVELS if lv in level), "级别只能是 国家、省、市、县")
                 return reject("级别", f"级别「{cells['级别']}」不是 国家、省、市、县 之一", hint)
@@ -171,7 +194,7 @@ class _RowChecker:
             return reject("信息编号", f"「{event}」必须写明信息编号", "同一条信息的报送、采用、批示用同一个编号")
         publication = None
         if cells.get("刊物"):
-            name = normalize(cells["刊物"])
+            name = self.normal(cells["刊物"])
             publication = self.plan.publications.get(name, name)
         elif event == "采用":
             return reject("刊物", "「采用」必须写明刊物")
@@ -180,16 +203,16 @@ class _RowChecker:
             text = cells.get(column, "")
             if not text:
                 continue
-            value = _parse_number(text)
+            value = self.numbers(text)
             if value is None or value < 0:
                 return reject(column, f"「{column}」应当是不小于0的数，「{text}」不是", "只填数字，例如 3")
             numbers[column] = value
-        tags = frozenset(normalize(t) for t in _TAG_SPLIT.split(cells.get("标记", "")) if t.strip())
+        tags = self.tags_of(cells.get("标记", ""))
         return Row(file, row, when, unit, event, item, publication, level,
-                   normalize(cells["形式"]) if cells.get("形式") else None,
-                   normalize(cells["类别"]) if cells.get("类别") else None,
+                   self.normal(cells["形式"]) if cells.get("形式") else None,
+                   self.normal(cells["类别"]) if cells.get("类别") else None,
                    tags, int(numbers["字数"]) if "字数" in numbers else None,
-                   numbers.get("数量", Fraction(1)), numbers.get("分值"), sub_unit)
+                   numbers.get("数量", ONE), numbers.get("分值"), sub_unit)
 
     def _unit(self, text: str):
         name = normalize(text)

@@ -98,10 +98,9 @@ class _Tracer:
         an exception zeroed cites, as evidence, the rows of its item that made the exception apply."""
         ev = self.ev
         matches: dict[int, list[Contribution]] = defaultdict(list)
-        for contributions in ev.matches.values():
-            for c in contributions:
-                if c.row.unit == self.unit:
-                    matches[id(c.row)].append(c)
+        for block in self.plan.blocks:
+            for c in ev.matches_of.get((block, self.unit), ()):
+                matches[id(c.row)].append(c)
         because: dict[int, list[Row]] = defaultdict(list)       # row -> the rows of its item it zeroed
         for found in matches.values():
             for c in found:
@@ -300,7 +299,7 @@ class _Tracer:
         if isinstance(e, ir.Select):
             return self.select(e, unit, period, label, value)
         if isinstance(e, ir.Count):
-            rows = [r for r in ev.rows_by_unit.get(unit, ())
+            rows = [r for r in ev.rows_of(unit, e.pattern)
                     if period.start <= r.date <= period.end and ev.matches_pattern(e.pattern, r)]
             return Node(label, value, [Node(_row_text(r), ev.occurrences(r), self.evidence(r, e.pattern), row=r)
                                        for r in rows], "count")
@@ -404,8 +403,8 @@ class _Tracer:
 
     def item_count(self, e: ir.ItemCount, unit: str, period: PeriodSpan, label: str, value: Value) -> Node:
         items: dict[object, list[Row]] = defaultdict(list)
-        for c in self.ev.matches[e.block]:
-            if c.row.unit == unit and not c.zeroed and period.start <= c.when <= period.end:
+        for c in self.ev.matches_of.get((e.block, unit), ()):
+            if not c.zeroed and period.start <= c.when <= period.end:
                 items[c.row.item or id(c.row)].append(c.row)
         children = [Node(f"信息{rows[0].item or _row_text(rows[0])}", Fraction(1),
                          [Node(_row_text(r), None, row=r, role="evidence") for r in rows])
