@@ -15,29 +15,41 @@ def dependency_graph(policy: ir.Policy, diagnostics: Diagnostics):
 
     graph = nx.DiGraph()
     spans = {}
+    uses = {}                     # (a, b) -> where b uses a, for the caret of a cycle
     for block in policy.blocks:
         graph.add_node(block.name, kind="block")
         spans[block.name] = block.span
         for condition in block.conditions:
             for name in references(condition.expr):
                 graph.add_edge(name, block.name)
+                uses.setdefault((name, block.name), condition.span)
         for clause in block.clauses:
             if clause.share_of is not None:
                 for name in references(clause.share_of):
                     graph.add_edge(name, block.name)
+                    uses.setdefault((name, block.name), clause.span)
     for definition in policy.definitions:
         graph.add_node(definition.name, kind="output" if definition.output else "definition")
         spans[definition.name] = definition.span
         for name in references(definition.expr):
             graph.add_edge(name, definition.name)
+
+    def place(name):
+        span = spans[name]
+        return (span.line, span.column) if span is not None else (0, 0)
+
+    cycles = []
     for cycle in nx.simple_cycles(graph):
-        members = [n for n in cycle if n in spans]
-        if not members:
+        if not all(n in spans for n in cycle):
             continue
-        first = members[0]
-        diagnostics.add("GR401", spans[first], cycle=" → ".join(cycle + [cycle[0]]),
-                        related=tuple(spans[n] for n in members[1:]),
-                        hint="每个量只能依赖在它之前算出的量")
+        start = min(range(len(cycle)), key=lambda i: place(cycle[i]))   # the same report on every run
+        cycles.append(cycle[start:] + cycle[:start])
+    for cycle in sorted(cycles, key=lambda c: [place(n) for n in c]):
+        first = cycle[0]
+        where = uses.get((cycle[-1], first), spans[first]) if len(cycle) == 1 else spans[first]
+        diagnostics.add("GR401", where, cycle=" → ".join(cycle + [cycle[0]]),
+                        related=tuple(spans[n] for n in cycle[1:]),
+                        hint="一个量不能直接或间接用到它自己；条件条款不能用它所在的计分项，可放进另一个计分项")
     return graph
 
 
