@@ -410,3 +410,30 @@ def test_readme_example_is_what_explain_prints():
     result = run_cli(*command[2:].split()[1:])
     assert result.returncode == 0, result.stderr
     assert result.stdout == shown
+
+
+def test_indicator_limits_show_the_value_before_and_after():
+    from govrule.runtime.trace import explain
+
+    compiled, results = _scored_once("shuozhou")
+    for unit in _sample_units(results):
+        node = explain(results.evaluation, unit, ["组织领导"], source=compiled.source)[0]
+        assert node.op == "clamp"
+        before = node.operands()[0].value
+        assert f"限定前{before}" in node.extra["formula"] and f"限定后{node.value}" in node.extra["formula"]
+        assert node.value == min(max(before, 0), 16)
+
+
+def test_plain_eval_does_not_build_or_import_traces():
+    code = ("import sys; from govrule.cli.main import main\n"
+            "try:\n main(['eval', 'policies/yima-2020.rule', sys.argv[1], '--format', 'json'])\n"
+            "except SystemExit: pass\n"
+            "print('TRACE' if 'govrule.runtime.trace' in sys.modules else 'NO TRACE', file=sys.stderr)")
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    done = subprocess.run([sys.executable, "-c", code, str(DATA / "yima" / "ledger.csv")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.stderr.strip().endswith("NO TRACE"), done.stderr
