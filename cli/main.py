@@ -91,13 +91,12 @@ def evaluate(policy: str, ledgers: tuple[str, ...], fmt: str, year: int | None, 
 def explain(policy: str, ledgers: tuple[str, ...], unit_name: str, output_names: tuple[str, ...],
             period_text: str | None, params: tuple[str, ...], fmt: str) -> None:
     """解释一个单位的得分：每个数从哪条规则、台账哪一行来。"""
-    from govrule.compiler.pipeline import compile_file
     from govrule.runtime.trace import explain as trace
 
     from .trace_view import trace_json, trace_text
 
     year, label = _period_option(period_text)
-    compiled = _compiled(policy, compile_file)
+    compiled = _compiled(policy)
     if year is not None and int(compiled.plan.policy.period.start[:4]) == year:
         year = None                      # the policy's own year: keep its exact dates
     plan = compiled.plan
@@ -120,11 +119,10 @@ def explain(policy: str, ledgers: tuple[str, ...], unit_name: str, output_names:
 
 def _score(policy: str, ledgers, year, params, compiled=None):
     """Compile (unless given), apply --param, read and score the ledgers; stop with a message on failure."""
-    from govrule.compiler.pipeline import compile_file
     from govrule.runtime.ledger import LedgerError
     from govrule.runtime.run import evaluate_ledger
 
-    compiled = compiled or _compiled(policy, compile_file)
+    compiled = compiled or _compiled(policy)
     overrides = _parameters(params, compiled.plan)
     period = compiled.plan.policy.period
     if year is not None and period.year_named and int(period.start[:4]) != year:
@@ -136,7 +134,10 @@ def _score(policy: str, ledgers, year, params, compiled=None):
         sys.exit(EXIT_ERRORS)
 
 
-def _compiled(policy: str, compile_file):
+def _compiled(policy: str):
+    """The compiled policy; one with errors is shown and stops the command."""
+    from govrule.compiler.pipeline import compile_file
+
     compiled = compile_file(policy)
     if not compiled.ok:
         _print_diagnostics(compiled.diagnostics.sorted(), compiled.source, err=True)

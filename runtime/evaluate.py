@@ -70,7 +70,6 @@ class Evaluation:
         """Each row to the clauses of its event. Which clauses match depends only on the row's
         names, unless a clause looks at dates, amounts, lengths or the rest of the item; so the
         choice is remembered per distinct set of names and made once."""
-        blocks = self.policy.blocks
         remembered: dict[tuple, list[tuple[ir.Block, ir.Clause, bool]]] = {}
         for row in self.rows:
             candidates = self.plan.dispatch.get(row.event)
@@ -121,8 +120,8 @@ class Evaluation:
                 self.notices.append(f"{where}: 「{clause.text}」按分值计分，但这一行没有分值，按0分计")
                 value = Fraction(0)
             elif clause.row_cap is not None and value > clause.row_cap:
-                cap = _number(clause.row_cap)
-                self.notices.append(f"{where}: 分值{_number(value)}超过最高{cap}分，按{cap}分计")
+                cap = number_text(clause.row_cap)
+                self.notices.append(f"{where}: 分值{number_text(value)}超过最高{cap}分，按{cap}分计")
             base = value * self.occurrences(row) * clause.points
         else:
             base = clause.points * self.occurrences(row)
@@ -458,8 +457,14 @@ class Evaluation:
         return self._cache[key]
 
 
-def _number(value: Fraction) -> str:
-    return str(int(value)) if value.denominator == 1 else str(float(value))
+def number_text(value: Value) -> str:
+    """A value as notices and traces print it: 12, 2.5, 空, 是/否."""
+    if value is None:
+        return "空"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    value = Fraction(value)
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):.4f}".rstrip("0").rstrip(".")
 
 
 def _function(name: str, args: list[Value]) -> Value:

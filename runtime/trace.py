@@ -18,6 +18,7 @@ from govrule.compiler import ir
 from govrule.compiler.span import Span
 
 from .evaluate import Contribution, Evaluation, Value
+from .evaluate import number_text as _number
 from .ledger import Row
 from .periods import Span as PeriodSpan
 from .periods import subdivide
@@ -60,11 +61,12 @@ def explain(evaluation: Evaluation, unit: str, outputs: list[str] | None = None,
     nodes = []             # a quantity already shown is shown again by value only (见上)
     for name in outputs or everything:
         nodes += tracer.output(name, period, named=outputs is not None)
-    cited = set()
-    for name in everything:
+    whole = nodes
+    if outputs is not None or period is not None:
+        # which rows scored is decided by all outputs over the whole period, not by what is shown
         tracer.seen.clear()
-        for node in tracer.output(name, None, named=True):
-            cited.update(id(r) for r in node.cited_rows())
+        whole = [n for name in everything for n in tracer.output(name, None, named=True)]
+    cited = {id(r) for node in whole for r in node.cited_rows()}
     nodes.append(tracer.unscored(period or evaluation.period, cited))
     return nodes
 
@@ -471,11 +473,3 @@ def _row_text(row: Row) -> str:
         parts.append(f"数量{_number(row.count)}")
     return " ".join(parts)
 
-
-def _number(value) -> str:
-    if value is None:
-        return "空"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    value = Fraction(value)
-    return str(value.numerator) if value.denominator == 1 else f"{float(value):.4f}".rstrip("0").rstrip(".")

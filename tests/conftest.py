@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import subprocess
@@ -50,39 +51,60 @@ def results_by_unit(results) -> dict[str, dict]:
     return {u.unit: u.results for u in results.units}
 
 
-@pytest.fixture(scope="session")
-def yima_plan():
+# worked example -> its policy file
+SEED_POLICIES = {"yima": "yima-2020.rule", "fengqiu": "fengqiu.rule", "jiande": "jiande-2018.rule",
+                 "cixi": "cixi.rule", "shuozhou": "shuozhou-2022.rule"}
+
+
+@functools.cache
+def compiled_seed(name: str):
     from govrule.compiler.pipeline import compile_file
 
-    return compile_file(POLICIES / "yima-2020.rule").plan
+    return compile_file(POLICIES / SEED_POLICIES[name])
+
+
+@functools.cache
+def scored_example(name: str):
+    """A seed policy and its results on its worked example, computed once per session."""
+    from govrule.runtime.run import evaluate_ledger
+
+    compiled = compiled_seed(name)
+    return compiled, evaluate_ledger(compiled.plan, [DATA / name / "ledger.csv"])
+
+
+def broken_copy(tmp_path: Path, name: str, old: str, new: str) -> tuple[Path, str]:
+    """A seed policy with one passage changed, written to tmp_path; the text is returned too."""
+    text = (POLICIES / SEED_POLICIES[name]).read_text(encoding="utf-8")
+    broken = text.replace(old, new)
+    assert broken != text, old
+    path = tmp_path / "broken.rule"
+    path.write_text(broken, encoding="utf-8")
+    return path, broken
+
+
+@pytest.fixture(scope="session")
+def yima_plan():
+    return compiled_seed("yima").plan
 
 
 @pytest.fixture(scope="session")
 def fengqiu_plan():
-    from govrule.compiler.pipeline import compile_file
-
-    return compile_file(POLICIES / "fengqiu.rule").plan
+    return compiled_seed("fengqiu").plan
 
 
 @pytest.fixture(scope="session")
 def jiande_plan():
-    from govrule.compiler.pipeline import compile_file
-
-    return compile_file(POLICIES / "jiande-2018.rule").plan
+    return compiled_seed("jiande").plan
 
 
 @pytest.fixture(scope="session")
 def cixi_plan():
-    from govrule.compiler.pipeline import compile_file
-
-    return compile_file(POLICIES / "cixi.rule").plan
+    return compiled_seed("cixi").plan
 
 
 @pytest.fixture(scope="session")
 def shuozhou_plan():
-    from govrule.compiler.pipeline import compile_file
-
-    return compile_file(POLICIES / "shuozhou-2022.rule").plan
+    return compiled_seed("shuozhou").plan
 
 
 def expected(name: str) -> dict:

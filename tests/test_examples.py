@@ -5,10 +5,8 @@ import json
 
 import pytest
 
-from conftest import DATA, POLICIES, expected, read_rows, run_cli
-
-CASES = {"yima": "yima-2020.rule", "fengqiu": "fengqiu.rule", "jiande": "jiande-2018.rule", "cixi": "cixi.rule",
-         "shuozhou": "shuozhou-2022.rule"}
+from conftest import DATA, POLICIES, broken_copy, expected, read_rows, run_cli
+from conftest import SEED_POLICIES as CASES
 
 
 def same(got, want) -> bool:
@@ -66,11 +64,7 @@ def test_check_passes_the_new_policies(name):
 
 
 def test_check_reports_a_rank_table_shorter_than_its_group(tmp_path):
-    text = (POLICIES / "jiande-2018.rule").read_text(encoding="utf-8")
-    broken = text.replace("C类：第1至7名依次10至4分", "C类：第1至6名依次10至5分")
-    assert broken != text
-    path = tmp_path / "broken.rule"
-    path.write_text(broken, encoding="utf-8")
+    path, broken = broken_copy(tmp_path, "jiande", "C类：第1至7名依次10至4分", "C类：第1至6名依次10至5分")
     done = run_cli("check", str(path), "--format", "json")
     assert done.returncode == 1
     found = [d for d in json.loads(done.stdout)["diagnostics"] if d["code"] == "GR204"]

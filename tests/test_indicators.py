@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 
-from conftest import DATA, POLICIES, codes, compile_text, read_rows, results_by_unit, run_cli, write_ledger
+from conftest import DATA, POLICIES, broken_copy, codes, compile_text, read_rows, results_by_unit, run_cli, write_ledger
 
 LEDGER = DATA / "shuozhou" / "ledger.csv"
 ROWS = read_rows(LEDGER)
@@ -66,11 +66,7 @@ def test_unknown_param_is_an_error_with_a_suggestion():
 
 
 def test_check_reports_a_weight_tree_that_does_not_add_up(tmp_path):
-    text = (POLICIES / "shuozhou-2022.rule").read_text(encoding="utf-8")
-    broken = text.replace("研究部署（3分）", "研究部署（4分）")
-    assert broken != text
-    path = tmp_path / "broken.rule"
-    path.write_text(broken, encoding="utf-8")
+    path, broken = broken_copy(tmp_path, "shuozhou", "研究部署（3分）", "研究部署（4分）")
     done = run_cli("check", str(path), "--format", "json")
     found = [d for d in json.loads(done.stdout)["diagnostics"] if d["code"] == "GR207"]
     assert len(found) == 1

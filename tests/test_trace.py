@@ -9,22 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA, POLICIES, compile_text, run_cli, write_ledger
+from conftest import DATA, SEED_POLICIES, compile_text, run_cli, scored_example, write_ledger
 
-SEEDS = {"yima": "yima-2020", "fengqiu": "fengqiu", "jiande": "jiande-2018", "cixi": "cixi", "shuozhou": "shuozhou-2022"}
-
-
-def _score(name: str):
-    from govrule.compiler.pipeline import compile_file
-    from govrule.runtime.run import evaluate_ledger
-
-    compiled = compile_file(POLICIES / f"{SEEDS[name]}.rule")
-    return compiled, evaluate_ledger(compiled.plan, [DATA / name / "ledger.csv"])
+SEEDS = sorted(SEED_POLICIES)
 
 
-@pytest.fixture(scope="module", params=sorted(SEEDS))
+@pytest.fixture(scope="module", params=SEEDS)
 def scored(request):
-    return request.param, *_score(request.param)
+    return request.param, *scored_example(request.param)
 
 
 def _sample_units(results, count=6):
@@ -214,7 +206,7 @@ def test_removing_a_row_changes_the_unit_only_if_the_trace_cites_it(scored):
 def test_fengqiu_failing_flag_names_the_failing_condition(fengqiu_plan):
     from govrule.runtime.trace import explain
 
-    compiled, results = _score("fengqiu")
+    compiled, results = scored_example("fengqiu")
     failing = [u.unit for u in results.units if u.results["可评先"] is False]
     assert failing
     line = compiled.source.splitlines()[compiled.plan.definitions["可评先"].span.line - 1]
@@ -351,9 +343,9 @@ def test_explain_cli_rejects_unknown_names_and_periods():
     assert period.returncode == 1 and "2018Q2" in period.stderr
 
 
-@pytest.mark.parametrize("name", sorted(SEEDS))
+@pytest.mark.parametrize("name", SEEDS)
 def test_eval_explain_writes_a_trace_per_unit(name):
-    policy, ledger = f"policies/{SEEDS[name]}.rule", str(DATA / name / "ledger.csv")
+    policy, ledger = f"policies/{SEED_POLICIES[name]}", str(DATA / name / "ledger.csv")
     result = run_cli("eval", policy, ledger, "--format", "json", "--explain")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -366,14 +358,6 @@ def test_eval_explain_writes_a_trace_per_unit(name):
     assert [u["results"] for u in json.loads(plain.stdout)["units"]] == [u["results"] for u in data["units"]]
 
 
-_SCORED = {}
-
-
-def _scored_once(name: str):
-    if name not in _SCORED:
-        _SCORED[name] = _score(name)
-    return _SCORED[name]
-
 
 @settings(max_examples=20, deadline=None)
 @given(st.data())
@@ -383,8 +367,8 @@ def test_traces_add_up_and_account_for_rows_for_any_part_of_a_ledger(data):
     from govrule.runtime.evaluate import Evaluation
     from govrule.runtime.trace import explain
 
-    name = data.draw(st.sampled_from(sorted(SEEDS)))
-    compiled, results = _scored_once(name)
+    name = data.draw(st.sampled_from(SEEDS))
+    compiled, results = scored_example(name)
     ev = results.evaluation
     unit = data.draw(st.sampled_from([u.unit for u in results.units]))
     own = ev.rows_by_unit.get(unit, [])
@@ -415,7 +399,7 @@ def test_readme_example_is_what_explain_prints():
 def test_indicator_limits_show_the_value_before_and_after():
     from govrule.runtime.trace import explain
 
-    compiled, results = _scored_once("shuozhou")
+    compiled, results = scored_example("shuozhou")
     for unit in _sample_units(results):
         node = explain(results.evaluation, unit, ["组织领导"], source=compiled.source)[0]
         assert node.op == "clamp"
