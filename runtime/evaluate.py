@@ -39,6 +39,15 @@ class Contribution:
     kept: bool = True         # False when item combination dropped it (取最高)
 
 
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """One 评选 over a group: the quota, every unit's key, who was eligible, who was chosen."""
+    quota: Fraction
+    keys: dict
+    eligible: frozenset
+    chosen: frozenset
+
+
 class Evaluation:
     """The results of one plan over one ledger."""
 
@@ -336,7 +345,7 @@ class Evaluation:
             row = self.plan.rank_tables[expr.table].get(self.plan.unit_groups[unit].name)
             return None if rank is None or row is None else row.points_for(int(rank))
         if isinstance(expr, ir.Select):
-            return unit in self.selected(expr, unit, period)
+            return unit in self.selection(expr, unit, period).chosen
         if isinstance(expr, ir.GroupAttribute):
             group = self.plan.unit_groups[unit]
             if expr.name == "单位数":
@@ -429,21 +438,18 @@ class Evaluation:
             self._cache[key] = ranks
         return self._cache[key].get(unit)
 
-    def selected(self, expr: ir.Select, unit: str, period: PeriodSpan) -> frozenset[str]:
+    def selection(self, expr: ir.Select, unit: str, period: PeriodSpan) -> "Selection":
         """评选: eligible units best-first, a tied run at a time, while the run fits in the quota.
         With ties "stop", the first run that does not fit ends the selection; with "all" it is
-        taken whole and then the selection ends."""
+        taken whole and then the selection ends. Kept whole, so that a trace can show it."""
         scope = self.scope(unit, expr.within_group)
         key = ("select", expr, scope[0] if expr.within_group else None, period)
         if key not in self._cache:
             quota = self.value(expr.quota, scope[0], period) or Fraction(0)
-            candidates = {}
-            for u in scope:
-                if expr.eligible is not None and not _truthy(self.value(expr.eligible, u, period)):
-                    continue
-                value = self.value(expr.key, u, period)
-                if value is not None:
-                    candidates[u] = value
+            keys = {u: self.value(expr.key, u, period) for u in scope}
+            eligible = frozenset(u for u in scope
+                                 if expr.eligible is None or _truthy(self.value(expr.eligible, u, period)))
+            candidates = {u: keys[u] for u in scope if u in eligible and keys[u] is not None}
             chosen: list[str] = []
             for value in sorted(set(candidates.values()), reverse=expr.descending):
                 run = [u for u in scope if candidates.get(u) == value]
@@ -453,7 +459,7 @@ class Evaluation:
                 if expr.ties == "all" and len(chosen) < quota:
                     chosen += run
                 break
-            self._cache[key] = frozenset(chosen)
+            self._cache[key] = Selection(quota, keys, eligible, frozenset(chosen))
         return self._cache[key]
 
 

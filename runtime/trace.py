@@ -381,24 +381,21 @@ class _Tracer:
 
     def select(self, e: ir.Select, unit: str, period: PeriodSpan, label: str, value: Value) -> Node:
         ev = self.ev
-        scope = ev.scope(unit, e.within_group)
-        chosen = ev.selected(e, unit, period)
-        quota = ev.value(e.quota, scope[0], period)
+        done = ev.selection(e, unit, period)
+        keys, eligible, chosen, quota = done.keys, done.eligible, done.chosen, done.quota
         children = [self.expr(e.key, unit, period)]
         if e.eligible is not None:
             children.append(self.expr(e.eligible, unit, period))
         children.append(Node(f"名额：{self.source(e.quota.span) or _describe(e.quota)}", quota, role="context"))
-        keys = {u: ev.value(e.key, u, period) for u in scope}
-        eligible = {u: e.eligible is None or bool(ev.value(e.eligible, u, period)) for u in scope}
-        ordered = sorted(scope, key=lambda u: (not eligible[u], keys[u] is None,
-                                               -(keys[u] or 0) if e.descending else (keys[u] or 0)))
+        ordered = sorted(keys, key=lambda u: (u not in eligible, keys[u] is None,
+                                              -(keys[u] or 0) if e.descending else (keys[u] or 0)))
         children.append(Node("候选", None, [
-            Node(u + ("" if eligible[u] else "（不具备资格）"), keys[u], role="context",
-                 extra={"self": u == unit, "selected": u in chosen, "eligible": eligible[u]}) for u in ordered],
+            Node(u + ("" if u in eligible else "（不具备资格）"), keys[u], role="context",
+                 extra={"self": u == unit, "selected": u in chosen, "eligible": u in eligible}) for u in ordered],
             role="context", extra={"ordering": True}))
         picked = [keys[u] for u in chosen if keys[u] is not None]
         cutoff = (min(picked) if e.descending else max(picked)) if picked else None
-        label += (f"：名额{_number(quota) if quota is not None else '空'}，入选{len(chosen)}个"
+        label += (f"：名额{_number(quota)}，入选{len(chosen)}个"
                   + (f"，入选线{_number(cutoff)}" if cutoff is not None else "")
                   + f"，{'入选' if value else '未入选'}")
         return Node(label, value, children, "select")
