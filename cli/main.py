@@ -52,30 +52,96 @@ def check(policy: str, fmt: str, strict: bool) -> None:
 @main.command(name="eval")
 @click.argument("policy", type=click.Path(dir_okay=False))
 @click.argument("ledgers", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="输出格式")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default=None,
+              help="输出格式；不写时按 --output 的扩展名，否则为 table")
+@click.option("--output", "output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="把结果写入文件（.xlsx、.csv、.json）而不是屏幕")
+@click.option("--sheet", default=None, metavar="工作表", help=".xlsx 台账读哪个工作表（名称或序号），默认第一个")
 @click.option("--period", "year", type=click.IntRange(1900, 2999), default=None, metavar="YEAR",
               help="考核年度，覆盖政策的默认年度")
 @click.option("--param", "params", multiple=True, metavar="名称=值",
               help="覆盖政策里【参数】的值，例如 --param 专报要求=8；可写多次")
 @click.option("--explain", is_flag=True, help="在结果旁写出每个单位的计分过程")
+@click.option("--rejected", "rejected_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="把被拒绝的行连同原因写入文件（.csv 或 .xlsx），改正后可以直接再读入")
 @click.option("--allow-rejected", is_flag=True, help="有被拒绝的行时仍以零状态退出")
-def evaluate(policy: str, ledgers: tuple[str, ...], fmt: str, year: int | None, params: tuple[str, ...],
-             explain: bool, allow_rejected: bool) -> None:
-    """按政策为台账打分：每个单位的每项结果。"""
-    compiled, results = _score(policy, ledgers, year, params)
+def evaluate(policy: str, ledgers: tuple[str, ...], fmt: str | None, output: str | None, sheet: str | None,
+             year: int | None, params: tuple[str, ...], explain: bool, rejected_file: str | None,
+             allow_rejected: bool) -> None:
+    """按政策为台账打分：每个单位的每项结果。
+
+    \b
+    台账可以是 .csv（UTF-8 或 GB18030）、.xlsx 或 .jsonl，可以一次读多个文件。
+    结果按单位组排名；--format xlsx 写出每组一张表，外加分期结果和未计分、拒绝的行。
+    """
+    fmt = fmt or _format_of(output)
+    if fmt == "xlsx" and output is None:
+        _fail("--format xlsx 需要用 --output 指定文件，例如 --output 结果.xlsx")
+    compiled, results = _score(policy, ledgers, year, params, sheet=sheet)
     traces = _all_traces(results, compiled) if explain else None
-    if fmt == "json":
-        click.echo(json.dumps(_json(results, compiled, traces), ensure_ascii=False, indent=1))
+    if fmt == "xlsx":
+        from .export import write_results_xlsx
+
+        _write(output, lambda path: write_results_xlsx(results, compiled.plan, path, traces))
+    elif fmt == "csv":
+        from .export import results_csv
+
+        _emit(results_csv(results, compiled.plan), output, bom=True)
+    elif fmt == "json":
+        _emit(json.dumps(_json(results, compiled, traces), ensure_ascii=False, indent=1) + "\n", output)
     else:
-        click.echo(_table(results, compiled.plan))
+        text = _table(results, compiled.plan)
         if traces is not None:
             from .trace_view import trace_text
 
-            for unit in results.units:
-                click.echo("\n" + trace_text(traces[unit.unit], f"━━ {unit.unit}（{unit.group}）"))
+            text += "".join("\n\n" + trace_text(traces[u.unit], f"━━ {u.unit}（{u.group}）") for u in results.units)
+        _emit(text + "\n", output)
+        _list_unmatched(results)
+    if rejected_file is not None:
+        from .export import write_rejected
+
+        _write(rejected_file, lambda path: write_rejected(results.rejected, path))
     _report_rows(results)
     if results.rejected and not allow_rejected:
+        if rejected_file is None:
+            click.echo("被拒绝的行没有计分；用 --rejected 文件 把它们连同原因导出，改正后再读入；"
+                       "或用 --allow-rejected 忽略", err=True)
         sys.exit(EXIT_REJECTED)
+
+
+def _format_of(output: str | None) -> str:
+    suffix = output.rsplit(".", 1)[-1].lower() if output and "." in output else ""
+    return suffix if suffix in ("xlsx", "csv", "json") else "table"
+
+
+def _emit(text: str, output: str | None, bom: bool = False) -> None:
+    """Text to the screen, or to a file (CSV files with a BOM, so that Excel reads them as UTF-8)."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from pathlib import Path
+
+    _write(output, lambda path: Path(path).write_text(text, encoding="utf-8-sig" if bom else "utf-8", newline=""))
+
+
+def _write(path: str, write) -> None:
+    try:
+        write(path)
+    except OSError as error:
+        _fail(f"无法写入「{path}」：{error.strerror or error}")
+    click.echo(f"已写入 {path}", err=True)
+
+
+def _list_unmatched(results, limit: int = 20) -> None:
+    """The terminal lists the first unmatched rows; the files (json, xlsx) list all of them."""
+    if not results.unmatched:
+        return
+    click.echo(f"\n未匹配的行（没有规则计入）：{len(results.unmatched)} 行", err=True)
+    for r in results.unmatched[:limit]:
+        where = " ".join(x for x in (r.publication, r.level, r.form, r.category) if x)
+        click.echo(f"  {r.file}:{r.row}: {r.unit} {r.event} {where}".rstrip(), err=True)
+    if len(results.unmatched) > limit:
+        click.echo(f"  ……另有 {len(results.unmatched) - limit} 行；--format xlsx 或 json 列出全部", err=True)
 
 
 @main.command()
@@ -87,9 +153,10 @@ def evaluate(policy: str, ledgers: tuple[str, ...], fmt: str, year: int | None, 
 @click.option("--period", "period_text", default=None, metavar="期间",
               help="考核年度（2018），或只看一个季度、一个月（2018Q2、2018-05）")
 @click.option("--param", "params", multiple=True, metavar="名称=值", help="覆盖政策里【参数】的值")
+@click.option("--sheet", default=None, metavar="工作表", help=".xlsx 台账读哪个工作表（名称或序号），默认第一个")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="输出格式")
 def explain(policy: str, ledgers: tuple[str, ...], unit_name: str, output_names: tuple[str, ...],
-            period_text: str | None, params: tuple[str, ...], fmt: str) -> None:
+            period_text: str | None, params: tuple[str, ...], sheet: str | None, fmt: str) -> None:
     """解释一个单位的得分：每个数从哪条规则、台账哪一行来。"""
     from govrule.runtime.trace import explain as trace
 
@@ -103,7 +170,7 @@ def explain(policy: str, ledgers: tuple[str, ...], unit_name: str, output_names:
     unit = _known(unit_name, plan.units, "单位")
     outputs = [_known(n, {**{k: k for k in plan.definitions}, **{k: k for k in plan.blocks}}, "结果或中间量")
                for n in output_names] or None
-    compiled, results = _score(policy, ledgers, year, params, compiled)
+    compiled, results = _score(policy, ledgers, year, params, compiled, sheet)
     window = _sub_period(results.period, label)
     nodes = trace(results.evaluation, unit, outputs, window, compiled.source)
     group = plan.unit_groups[unit].name
@@ -117,10 +184,12 @@ def explain(policy: str, ledgers: tuple[str, ...], unit_name: str, output_names:
         click.echo(f"注意：台账有 {len(results.rejected)} 行被拒绝，没有计入（govrule eval 列出原因）", err=True)
 
 
-def _score(policy: str, ledgers, year, params, compiled=None):
+def _score(policy: str, ledgers, year, params, compiled=None, sheet=None):
     """Compile (unless given), apply --param, read and score the ledgers; stop with a message on failure."""
     from govrule.runtime.ledger import LedgerError
     from govrule.runtime.run import evaluate_ledger
+
+    from .progress import ledger_progress
 
     compiled = compiled or _compiled(policy)
     overrides = _parameters(params, compiled.plan)
@@ -128,7 +197,8 @@ def _score(policy: str, ledgers, year, params, compiled=None):
     if year is not None and period.year_named and int(period.start[:4]) != year:
         click.echo(f"注意：政策写明的考核期是 {period.start} 至 {period.end}，按 --period 改为 {year} 年", err=True)
     try:
-        return compiled, evaluate_ledger(compiled.plan, ledgers, year, overrides)
+        with ledger_progress(ledgers) as progress:
+            return compiled, evaluate_ledger(compiled.plan, ledgers, year, overrides, sheet, progress)
     except LedgerError as error:
         click.echo(f"错误：{error}", err=True)
         sys.exit(EXIT_ERRORS)
@@ -146,11 +216,14 @@ def _compiled(policy: str):
     return compiled
 
 
-def _report_rows(results) -> None:
-    for notice in results.notices:
-        click.echo(f"注意：{notice}", err=True)
-    for rejection in results.rejected:
-        click.echo(f"拒绝：{rejection}", err=True)
+def _report_rows(results, limit: int = 30) -> None:
+    """Notices and rejections on stderr (the first `limit` of each; files list all), then the counts."""
+    for kind, entries, more in (("注意", results.notices, "--format json 或 xlsx 列出全部"),
+                                ("拒绝", results.rejected, "--rejected 文件 导出全部")):
+        for entry in entries[:limit]:
+            click.echo(f"{kind}：{entry}", err=True)
+        if len(entries) > limit:
+            click.echo(f"{kind}：……另有 {len(entries) - limit} 条；{more}", err=True)
     click.echo(f"台账：计分 {len(results.counted)} 行，未匹配 {len(results.unmatched)} 行，"
                f"拒绝 {len(results.rejected)} 行", err=True)
 
@@ -253,6 +326,10 @@ def _json(results, compiled, traces=None) -> dict:
         "rows": {"counted": len(results.counted), "unmatched": len(results.unmatched),
                  "rejected": len(results.rejected)},
         "diagnostics": [d.to_json() for d in compiled.diagnostics.sorted()],
+        "notices": list(results.notices),
+        "unmatched": [{"file": r.file, "row": r.row, "unit": r.unit, "event": r.event} for r in results.unmatched],
+        "rejected": [{"file": j.file, "row": j.row, "column": j.column, "reason": j.reason,
+                      "suggestion": j.suggestion} for j in results.rejected],
     }
     if traces is not None:
         from .trace_view import trace_json
@@ -264,53 +341,14 @@ def _json(results, compiled, traces=None) -> dict:
 
 def _table(results, plan) -> str:
     """One ranked table per group, in the policy's group order."""
-    from fractions import Fraction
-
-    from govrule.compiler import ir
-
     from .render import table, text_value
-
-    outputs = [d.name for d in plan.policy.outputs]
-    rank = next((d.name for d in plan.policy.outputs if isinstance(d.expr, ir.Rank) and d.grain is None), None)
-    numeric = next((n for n in outputs if any(isinstance(u.results[n], Fraction) for u in results.units)), None)
-    # ordering uses whole-period values only; a per-quarter rank or score is shown, not sorted on
-
-    def order(u):
-        if rank is not None:
-            value = u.results[rank]
-            return (value is None, value if value is not None else 0)
-        value = u.results.get(numeric) if numeric else None
-        return (value is None, -(value or 0))
-
-    # a per-quarter (per-month) output takes one column per period: 季度考核分·Q1 …
-    columns = []
-    for name in outputs:
-        sample = results.units[0].results[name] if results.units else None
-        if isinstance(sample, dict):
-            columns += [(f"{name}·{_short(label)}", name, label) for label in sample]
-        else:
-            columns.append((name, name, None))
-
-    def cell(u, name, label):
-        value = u.results[name]
-        return text_value(value[label] if label is not None else value)
+    from .report import group_sheets
 
     parts = [f"{results.title}（{results.period.start} 至 {results.period.end}）"]
-    for group in plan.policy.groups:
-        members = sorted((u for u in results.units if u.group == group.name), key=order)
-        rows = [[str(i), u.unit, *(cell(u, n, label) for _, n, label in columns)] for i, u in enumerate(members, 1)]
-        parts.append(f"\n【{group.name}】{len(members)}个单位")
-        parts.append(table(["序", "单位", *(header for header, _, _ in columns)], rows))
+    for sheet in group_sheets(results, plan):
+        parts.append(f"\n【{sheet.title}】{len(sheet.rows)}个单位")
+        parts.append(table(sheet.headers, [[text_value(v) for v in row] for row in sheet.rows]))
     return "\n".join(parts)
-
-
-def _short(label: str) -> str:
-    """2018Q1 -> Q1, 2018-03 -> 3月."""
-    if "Q" in label:
-        return label[label.index("Q"):]
-    if "-" in label:
-        return f"{int(label.rsplit('-', 1)[1])}月"
-    return label
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,11 +9,13 @@ import unicodedata
 from functools import lru_cache
 
 _STRIP = " \t\u3000《》<>"
+# the middle dots that typists use for one another (今日•义马, 今日・义马 → 今日·义马)
+_DOTS = str.maketrans({"\u2022": "·", "\u30fb": "·", "\u2027": "·", "\u2219": "·", "\u22c5": "·", "\uff65": "·"})
 
 
 @lru_cache(maxsize=None)
 def normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).strip(_STRIP)
+    text = unicodedata.normalize("NFKC", text).strip(_STRIP).translate(_DOTS)
     if text.isascii():
         return text
     return to_simplified(text)

@@ -1,18 +1,15 @@
-"""Read a ledger (台账) in the shared format and check every row against the plan.
+"""Read ledgers (台账) in the shared format and check every row against the plan.
 
 Each data row ends up either as a `Row` ready to score or as a `Rejection` that says
 file:row:column, why, and what was probably meant. Nothing is dropped without a word.
-Row numbers are as a spreadsheet shows them: the header is row 1.
+The files themselves (CSV, XLSX, JSONL) are read by `sources`.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
-from pathlib import Path
 
 from govrule.compiler.diagnostics import did_you_mean
 from govrule.compiler.ir import LEVELS
@@ -20,17 +17,27 @@ from govrule.compiler.lower import Plan
 from govrule.compiler.normalize import normalize
 from govrule.compiler.numerals import parse_number
 
-# Chinese column name -> English alias
+from .sources import SourceError, open_table
+
+# Chinese column name -> English alias, in the order the checker reads them
 COLUMNS = {"日期": "date", "单位": "unit", "事项": "event", "信息编号": "item", "刊物": "publication",
            "级别": "level", "形式": "form", "类别": "category", "标记": "tags", "字数": "length",
            "数量": "count", "分值": "points", "备注": "note"}
-REQUIRED = ("日期", "单位", "事项")
+DATE, UNIT, EVENT, ITEM, PUBLICATION, LEVEL, FORM, CATEGORY, TAGS, LENGTH, COUNT, POINTS, NOTE = range(13)
+NAMES = tuple(COLUMNS)
+REQUIRED = (DATE, UNIT, EVENT)
 ITEM_EVENTS = ("报送", "采用", "批示")
 _ALIASES = {**{k: k for k in COLUMNS}, **{v: k for k, v in COLUMNS.items()}}
 _TAG_SPLIT = re.compile(r"[、;；,，\s]+")
 _DATE_FORMS = (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
-               re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"), re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"))
-
+               re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"), re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"))
+_TIME = re.compile(r"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
+_ARABIC = re.compile(r"^\d+(\.\d+)?$")
+_CHINESE = re.compile(r"^[零〇一二两三四五六七八九十百千万]+$")
+# a level written the way people say it -> the ledger's level
+_LEVEL_WORDS = {"国家级": "国家", "中央": "国家", "国务院": "国家", "全国": "国家", "省级": "省", "省委": "省",
+                "省政府": "省", "市级": "市", "地市": "市", "地级": "市", "市委": "市", "市政府": "市",
+                "县级": "县", "区": "县", "区级": "县", "县委": "县", "县政府": "县", "本级": "县"}
 
 ONE = Fraction(1)
 
@@ -56,7 +63,7 @@ class LedgerError(Exception):
 @dataclass(slots=True)
 class Row:
     file: str
-    row: int                 # spreadsheet row number (header = 1)
+    row: int                 # spreadsheet row number (header = 1); the line in a JSONL file
     date: date
     unit: str                # the policy's unit this row counts for
     event: str
@@ -76,10 +83,10 @@ class Row:
 class Rejection:
     file: str
     row: int
-    column: str
+    column: str              # the ledger column's Chinese name, or the header as written
     reason: str
     suggestion: str | None = None
-    cells: tuple = ()
+    cells: tuple = ()        # the whole row as (header, cell) pairs, extra columns included
 
     def __str__(self) -> str:
         text = f"{self.file}:{self.row}:{self.column}: {self.reason}"
@@ -94,57 +101,87 @@ class Ledger:
     total: int = 0
 
 
-def read_text(path: Path) -> str:
-    """The file's text: UTF-8 (with or without BOM), else GB18030 as Excel writes on Chinese Windows."""
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("gb18030", errors="replace")
-
-
-def read_ledger(paths, plan: Plan, period: tuple[date, date]) -> Ledger:
-    """Read one or more ledger files and validate every row against the plan."""
+def read_ledger(paths, plan: Plan, period: tuple[date, date], sheet: str | None = None, progress=None) -> Ledger:
+    """Read one or more ledger files and validate every row against the plan.
+    `progress`, when given, is called with the number of rows read since its last call."""
     ledger = Ledger()
     checker = _RowChecker(plan, period)
     for path in paths:
-        path = Path(path)
         try:
-            text = read_text(path)
-        except OSError as error:
-            raise LedgerError(f"{path}: 无法读取台账：{error.strerror or error}") from error
-        csv.field_size_limit(1 << 30)  # a long 备注 is still a row
-        reader = csv.reader(io.StringIO(text, newline=""))
-        header = next(reader, None)
-        if not header:
-            raise LedgerError(f"{path}: 台账是空的，第1行应当是表头")
-        columns = _columns(header, str(path), ledger)
-        for number, cells in enumerate(reader, start=2):
-            if not any(c.strip() for c in cells):
-                continue
-            ledger.total += 1
-            record = {name: (cells[i].strip() if i < len(cells) else "") for name, i in columns.items()}
-            result = checker.check(record, str(path), number)
-            if isinstance(result, Rejection):
-                ledger.rejected.append(result)
-            else:
-                ledger.rows.append(result)
-    _inherit_item_cells(ledger.rows)
+            table = open_table(path, sheet)
+            _read_table(table, checker, ledger, progress)
+        except SourceError as error:
+            raise LedgerError(str(error)) from error
+    _inherit_item_cells(ledger, checker.outside)
     return ledger
 
 
-def _columns(header: list[str], file: str, ledger: Ledger) -> dict[str, int]:
-    columns: dict[str, int] = {}
+def _read_table(table, checker: "_RowChecker", ledger: Ledger, progress) -> None:
+    file, header = table.file, table.header
+    columns = _columns(header, file, ledger)
+    if table.encoding == "GB18030":
+        ledger.notices.append(f"{file}: 按 GB18030 编码读取")
+    width = len(header)
+    pending = 0
+    for number, cells, problem in table.records:
+        if progress is not None:
+            pending += 1
+            if pending == 4096:
+                progress(pending)
+                pending = 0
+        if problem is None and not any(c.strip() for c in cells):
+            continue                                     # a blank line is not a row
+        ledger.total += 1
+        if problem is not None:
+            column = _column_name(header, problem.column)
+            ledger.rejected.append(Rejection(file, number, column, problem.reason, problem.suggestion,
+                                             tuple(zip(header, cells))))
+            continue
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        record = [cells[i].strip() if i >= 0 else "" for i in columns]
+        result = checker.check(record, file, number)
+        if type(result) is Row:
+            ledger.rows.append(result)
+        else:
+            column, reason, suggestion = result
+            ledger.rejected.append(Rejection(file, number, NAMES[column], reason, suggestion,
+                                             tuple(zip(header, cells))))
+    if progress is not None and pending:
+        progress(pending)
+
+
+def column_key(header: str) -> str | None:
+    """The ledger column a header names (日期 for 日期 or date), or None for any other column."""
+    name = normalize(header)
+    return _ALIASES.get(name) or _ALIASES.get(name.lower())
+
+
+def _column_name(header: list[str], index: int | None) -> str:
+    if index is None:
+        return "整行"
+    name = header[index] if index < len(header) else f"第{index + 1}列"
+    return column_key(name) or name
+
+
+def _columns(header: list[str], file: str, ledger: Ledger) -> list[int]:
+    """For each ledger column in NAMES order, its index in this file's header (-1 when absent)."""
+    found: dict[str, int] = {}
     for index, name in enumerate(header):
-        key = _ALIASES.get(normalize(name).lower()) or _ALIASES.get(normalize(name))
+        key = column_key(name)
         if key is None:
-            ledger.notices.append(f"{file}: 第{index + 1}列「{name}」不是台账的列，已保留并忽略")
-        elif key not in columns:
-            columns[key] = index
-    missing = [c for c in REQUIRED if c not in columns]
+            if name.strip():
+                ledger.notices.append(f"{file}: 第{index + 1}列「{name}」不是台账的列，已保留并忽略")
+        elif key in found:
+            ledger.notices.append(f"{file}: 第{index + 1}列「{name}」与第{found[key] + 1}列重复，只读第{found[key] + 1}列")
+        else:
+            found[key] = index
+    missing = [NAMES[c] for c in REQUIRED if NAMES[c] not in found]
     if missing:
-        raise LedgerError(f"{file}:1: 表头缺少必需的列「{'」「'.join(missing)}」")
-    return columns
+        close = [did_you_mean(normalize(h), list(_ALIASES)) for h in header if normalize(h) not in _ALIASES]
+        hint = next((h for h in close if h), None)
+        raise LedgerError(f"{file}:1: 表头缺少必需的列「{'」「'.join(missing)}」" + (f"（{hint}）" if hint else ""))
+    return [found.get(name, -1) for name in NAMES]
 
 
 class _RowChecker:
@@ -159,60 +196,68 @@ class _RowChecker:
         self.dates = _Memo(_parse_date)
         self.numbers = _Memo(_parse_number)
         self.unit_of = _Memo(self._unit)
+        self.level_of = _Memo(self._level)
         self.tags_of = _Memo(lambda text: frozenset(self.normal(t) for t in _TAG_SPLIT.split(text) if t.strip()))
+        # 报送 rows dated outside the period still give their items 类别, 标记 and 字数
+        self.outside: dict[str, tuple] = {}
 
-    def check(self, cells: dict[str, str], file: str, row: int) -> Row | Rejection:
-        def reject(column: str, reason: str, suggestion: str | None = None) -> Rejection:
-            return Rejection(file, row, column, reason, suggestion, tuple(cells.items()))
-
+    def check(self, cells: list[str], file: str, row: int):
+        """A Row, or (column, reason, suggestion) for a row that cannot be scored."""
         for column in REQUIRED:
-            if not cells.get(column):
-                return reject(column, f"缺少必填的「{column}」")
-        when = self.dates(cells["日期"])
+            if not cells[column]:
+                return column, f"缺少必填的「{NAMES[column]}」", None
+        when = self.dates(cells[DATE])
         if when is None:
-            return reject("日期", f"日期「{cells['日期']}」无法识别或不存在", "写成 2020-03-05、2020/3/5 或 2020年3月5日")
-        if not (self.period[0] <= when <= self.period[1]):
-            return reject("日期", f"日期 {when.isoformat()} 不在考核期 {self.period[0]} 至 {self.period[1]} 内",
-                          "核对年份，或用 --period 指定考核年度")
-        unit, sub_unit, problem = self.unit_of(cells["单位"])
+            return DATE, f"日期「{cells[DATE]}」无法识别或不存在", "写成 2020-03-05、2020/3/5 或 2020年3月5日"
+        unit, sub_unit, problem = self.unit_of(cells[UNIT])
         if problem:
-            return reject("单位", *problem)
-        event = self.events.get(self.normal(cells["事项"]))
+            return (UNIT, *problem)
+        event = self.events.get(self.normal(cells[EVENT]))
         if event is None:
-            return reject("事项", f"事项「{cells['事项']}」不是政策声明的事项",
-                          did_you_mean(normalize(cells["事项"]), list(self.events)))
+            return (EVENT, f"事项「{cells[EVENT]}」不是政策声明的事项",
+                    did_you_mean(self.normal(cells[EVENT]), list(self.events)))
+        item = self.normal(cells[ITEM]) if cells[ITEM] else None
+        if not (self.period[0] <= when <= self.period[1]):
+            if event == "报送" and item:
+                self.outside.setdefault(item, (unit, self._category(cells), self.tags_of(cells[TAGS]),
+                                               self.numbers(cells[LENGTH]) if cells[LENGTH] else None))
+            return (DATE, f"日期 {when.isoformat()} 不在考核期 {self.period[0]} 至 {self.period[1]} 内",
+                    "核对年份，或用 --period 指定考核年度")
         level = None
-        if cells.get("级别"):
-            level = self.normal(cells["级别"])
-            if level not in LEVELS:
-                hint = next((f"是否指「{lv}」？" for lv in LEVELS if lv in level), "级别只能是 国家、省、市、县")
-                return reject("级别", f"级别「{cells['级别']}」不是 国家、省、市、县 之一", hint)
+        if cells[LEVEL]:
+            level, problem = self.level_of(cells[LEVEL])
+            if problem:
+                return (LEVEL, *problem)
         elif event in ("采用", "批示"):
-            return reject("级别", f"「{event}」必须写明级别", "填 国家、省、市 或 县")
-        item = cells.get("信息编号") or None
+            return LEVEL, f"「{event}」必须写明级别", "填 国家、省、市 或 县"
         if item is None and event in ITEM_EVENTS:
-            return reject("信息编号", f"「{event}」必须写明信息编号", "同一条信息的报送、采用、批示用同一个编号")
+            return ITEM, f"「{event}」必须写明信息编号", "同一条信息的报送、采用、批示用同一个编号"
         publication = None
-        if cells.get("刊物"):
-            name = self.normal(cells["刊物"])
+        if cells[PUBLICATION]:
+            name = self.normal(cells[PUBLICATION])
             publication = self.plan.publications.get(name, name)
         elif event == "采用":
-            return reject("刊物", "「采用」必须写明刊物")
-        numbers = {}
-        for column in ("字数", "数量", "分值"):
-            text = cells.get(column, "")
-            if not text:
-                continue
-            value = self.numbers(text)
-            if value is None or value < 0:
-                return reject(column, f"「{column}」应当是不小于0的数，「{text}」不是", "只填数字，例如 3")
-            numbers[column] = value
-        tags = self.tags_of(cells.get("标记", ""))
+            return PUBLICATION, "「采用」必须写明刊物", "照刊物上印的名称填写，例如 政府工作快报"
+        length = count = points = None
+        if cells[LENGTH]:
+            length = self.numbers(cells[LENGTH])
+            if length is None or length.denominator != 1:
+                return LENGTH, f"「字数」应当是不小于0的整数，「{cells[LENGTH]}」不是", "只填数字，例如 1200"
+        if cells[COUNT]:
+            count = self.numbers(cells[COUNT])
+            if count is None or count.denominator != 1:
+                return COUNT, f"「数量」应当是不小于0的整数，「{cells[COUNT]}」不是", "只填次数，例如 3"
+        if cells[POINTS]:
+            points = self.numbers(cells[POINTS])
+            if points is None:
+                return POINTS, f"「分值」应当是不小于0的数，「{cells[POINTS]}」不是", "只填数字，例如 8 或 7.5"
         return Row(file, row, when, unit, event, item, publication, level,
-                   self.normal(cells["形式"]) if cells.get("形式") else None,
-                   self.normal(cells["类别"]) if cells.get("类别") else None,
-                   tags, int(numbers["字数"]) if "字数" in numbers else None,
-                   numbers.get("数量", ONE), numbers.get("分值"), sub_unit)
+                   self.normal(cells[FORM]) if cells[FORM] else None, self._category(cells),
+                   self.tags_of(cells[TAGS]), None if length is None else int(length),
+                   ONE if count is None else count, points, sub_unit)
+
+    def _category(self, cells: list[str]) -> str | None:
+        return self.normal(cells[CATEGORY]) if cells[CATEGORY] else None
 
     def _unit(self, text: str):
         name = normalize(text)
@@ -229,10 +274,25 @@ class _RowChecker:
                                     "若政策规定二级机构计入本单位，在政策中写「下级单位计入上级单位」")
         return None, None, (f"单位「{text}」不在政策中", did_you_mean(name, list(self.units)))
 
+    def _level(self, text: str):
+        level = normalize(text)
+        if level in LEVELS:
+            return level, None
+        meant = _LEVEL_WORDS.get(level) or next((lv for lv in LEVELS if lv in level), None)
+        hint = f"是否指「{meant}」？" if meant else "级别只能是 国家、省、市、县"
+        return None, (f"级别「{text}」不是 国家、省、市、县 之一", hint)
+
 
 def _parse_date(text: str) -> date | None:
-    text = normalize(text).replace(" ", "")
-    text = text.split("T")[0].split(" ")[0]
+    """2020-03-05, 2020/3/5, 2020年3月5日 or 2020.3.5, with or without a time of day after it."""
+    text = normalize(text)
+    if "T" in text:
+        text = text.split("T", 1)[0]
+    parts = text.split()
+    if len(parts) == 2 and _TIME.match(parts[1]):
+        text = parts[0]
+    elif len(parts) > 1:
+        text = "".join(parts)           # 2020年 3月 5日
     for form in _DATE_FORMS:
         match = form.match(text)
         if match:
@@ -244,22 +304,38 @@ def _parse_date(text: str) -> date | None:
 
 
 def _parse_number(text: str) -> Fraction | None:
+    """A plain decimal (3, 7.5, full-width digits too) or a Chinese numeral (三, 十二); nothing else."""
+    text = normalize(text)
+    if not (_ARABIC.match(text) or _CHINESE.match(text)):
+        return None
     try:
-        return parse_number(normalize(text))
+        return parse_number(text)
     except (ValueError, ZeroDivisionError):
         return None
 
 
-def _inherit_item_cells(rows: list[Row]) -> None:
-    """An item's 类别, 标记 and 字数 come from its 报送 row when the row leaves them blank."""
-    submitted = {r.item: r for r in rows if r.event == "报送" and r.item}
-    for r in rows:
-        source = submitted.get(r.item) if r.item else None
-        if source is None or source is r:
+def _inherit_item_cells(ledger: Ledger, outside: dict[str, tuple]) -> None:
+    """An item's 类别, 标记 and 字数 come from its 报送 row when the row leaves them blank.
+    A row whose unit differs from its item's 报送 row still counts for its own unit, with a notice."""
+    submitted = {}
+    for r in ledger.rows:
+        if r.event == "报送" and r.item:
+            submitted.setdefault(r.item, (r.unit, r.category, r.tags, r.length))
+    for item, cells in outside.items():
+        submitted.setdefault(item, cells)
+    for r in ledger.rows:
+        if r.item is None or r.event == "报送":
             continue
+        source = submitted.get(r.item)
+        if source is None:
+            continue
+        unit, category, tags, length = source
+        if unit != r.unit:
+            ledger.notices.append(f"{r.file}:{r.row}: 信息{r.item}由「{unit}」报送，这一行写的是「{r.unit}」；"
+                                  f"按这一行的单位计分")
         if r.category is None:
-            r.category = source.category
+            r.category = category
         if not r.tags:
-            r.tags = source.tags
+            r.tags = tags
         if r.length is None:
-            r.length = source.length
+            r.length = None if length is None else int(length)

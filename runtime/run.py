@@ -38,14 +38,16 @@ def assessment_period(plan: Plan, year: int | None = None) -> Span:
     return whole(date.fromisoformat(p.start), date.fromisoformat(p.end))
 
 
-def evaluate_ledger(plan: Plan, paths, year: int | None = None, parameters=None) -> Results:
+def evaluate_ledger(plan: Plan, paths, year: int | None = None, parameters=None, sheet: str | None = None,
+                    progress=None) -> Results:
     """Read the ledgers, score every unit, and account for every row.
-    `parameters` overrides declared parameters by name (--param); unknown names raise KeyError."""
+    `parameters` overrides declared parameters by name (--param); unknown names raise KeyError.
+    `sheet` names the worksheet of .xlsx ledgers; `progress` is called with the number of rows read since its last call."""
     unknown = set(parameters or {}) - set(plan.parameters)
     if unknown:
         raise KeyError(sorted(unknown)[0])
     period = assessment_period(plan, year)
-    ledger: Ledger = read_ledger(paths, plan, (period.start, period.end))
+    ledger: Ledger = read_ledger(paths, plan, (period.start, period.end), sheet, progress)
     evaluation = Evaluation(plan, ledger.rows, period, parameters)
     units = []
     for unit in plan.policy.units:

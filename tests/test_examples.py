@@ -94,7 +94,9 @@ def test_per_quarter_outputs_are_keyed_by_quarter(name):
 def test_json_follows_the_output_contract(name):
     done = run_cli("eval", str(POLICIES / CASES[name]), str(DATA / name / "ledger.csv"), "--format", "json")
     data = json.loads(done.stdout)
-    assert set(data) == {"policy", "period", "units", "rows", "diagnostics"}
+    # the contract's keys, plus the row lists that back up its counts
+    assert set(data) == {"policy", "period", "units", "rows", "diagnostics", "notices", "unmatched", "rejected"}
+    assert len(data["unmatched"]) == data["rows"]["unmatched"] and len(data["rejected"]) == data["rows"]["rejected"]
     assert data["policy"]
     assert set(data["period"]) == {"from", "to"}
     total = sum(1 for _ in open(DATA / name / "ledger.csv", encoding="utf-8-sig")) - 1

@@ -1,0 +1,266 @@
+"""Ledger files as tables of text cells: CSV (UTF-8, UTF-8 with BOM, GB18030), XLSX and JSONL.
+
+Every format comes out the same way: a header and records of (row number, cells, problem).
+Row numbers are what the user sees: the spreadsheet row for CSV and XLSX (header = 1), the
+line for JSONL. A record the file itself garbles (bytes in no known encoding, a quote that
+is never closed, a JSONL line that is not an object) carries a problem instead of being lost.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Iterator
+
+BROKEN = "\ufffd"        # what a byte in no known encoding decodes to
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+
+
+class SourceError(Exception):
+    """The file cannot be read as a table at all."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    column: int | None     # index into the header, None for the row as a whole
+    reason: str
+    suggestion: str | None = None
+
+
+@dataclass
+class Table:
+    file: str
+    header: list[str]
+    records: Iterator[tuple[int, list[str], Problem | None]]
+    size_hint: int          # about how many records follow, for a progress bar
+    encoding: str | None = None
+
+
+def open_table(path: str | Path, sheet: str | None = None) -> Table:
+    """The table in a ledger file, chosen by its suffix (.xlsx, .jsonl; anything else is CSV)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            return _xlsx(path, sheet)
+        data = path.read_bytes()
+    except OSError as error:
+        raise SourceError(f"{path}: 无法读取台账：{_os_reason(error)}") from error
+    if suffix == ".xls":
+        raise SourceError(f"{path}: 不支持旧版 .xls 文件，请在 Excel 或 WPS 里另存为 .xlsx 或 CSV")
+    if sheet is not None:
+        raise SourceError(f"{path}: --sheet 只用于 .xlsx 文件")
+    text, encoding, damaged = decode(data)
+    if suffix in (".jsonl", ".ndjson"):
+        return _jsonl(path, text, encoding, damaged)
+    return _csv(path, text, encoding, damaged)
+
+
+def decode(data: bytes) -> tuple[str, str, bool]:
+    """Text, encoding name, and whether some bytes could not be read.
+
+    Valid UTF-8 is UTF-8. Text that is UTF-8 apart from a few bad bytes stays UTF-8, so the bad
+    bytes cost one row each rather than turning the whole file into GB18030 gibberish.
+    Otherwise it is GB18030, which is what Excel writes on Chinese Windows.
+    """
+    try:
+        return data.decode("utf-8-sig"), "UTF-8", False
+    except UnicodeDecodeError:
+        pass
+    as_utf8 = data.decode("utf-8-sig", errors="replace")
+    broken = as_utf8.count(BROKEN)
+    readable = sum(1 for ch in as_utf8 if ord(ch) > 0x7F) - broken
+    if readable >= 4 * broken:
+        return as_utf8, "UTF-8", True
+    try:
+        return data.decode("gb18030"), "GB18030", False
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace"), "GB18030", True
+
+
+def _damage(cells: list[str]) -> Problem | None:
+    for index, cell in enumerate(cells):
+        if BROKEN in cell:
+            return Problem(index, "这一格有无法识别的字节，文件可能在别的编码下被改过",
+                           "用 Excel 或 WPS 重新打开核对这一格，再另存为 CSV UTF-8")
+    return None
+
+
+# ---- CSV ----------------------------------------------------------------------------------
+
+def _csv(path: Path, text: str, encoding: str, damaged: bool) -> Table:
+    csv.field_size_limit(1 << 30)  # a long 备注 is still a row
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header or not any(c.strip() for c in header):
+        raise SourceError(f"{path}: 台账是空的，第1行应当是表头")
+    return Table(str(path), header, _csv_records(text, reader, len(header), damaged),
+                 text.count("\n"), encoding)
+
+
+def _csv_records(text: str, reader, width: int, damaged: bool):
+    number = 1                    # spreadsheet row of the last record (header = 1)
+    consumed = reader.line_num    # physical lines read so far
+    lines = _LineCursor(text)
+    base = 0                      # physical lines before the current reader's text
+    while True:
+        for cells in reader:
+            number += 1
+            line = base + reader.line_num
+            if line - consumed > 1 and _swallowed_rows(cells, width):
+                # a quote never closed: this line's cell ran on over whole rows. Reject this line
+                # and read on from the next one, so that the rows it swallowed are not lost.
+                column = next(i for i, c in enumerate(cells) if "\n" in c or "\r" in c)
+                yield number, cells[:column] + [cells[column].splitlines()[0]], Problem(
+                    column, "引号没有闭合，这一格把后面的行也包进去了", "删掉这一格里多余的引号，或补上闭合的引号")
+                consumed = base = consumed + 1
+                reader = csv.reader(io.StringIO(lines.after(base), newline=""))
+                break
+            consumed = line
+            yield number, cells, (_damage(cells) if damaged else None)
+        else:
+            return
+
+
+class _LineCursor:
+    """The text after a given number of physical lines; asked for in increasing order."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.lines, self.position = text, 0, 0
+
+    def after(self, count: int) -> str:
+        while self.lines < count:
+            found = _NEWLINES.search(self.text, self.position)
+            self.position = found.end() if found else len(self.text)
+            self.lines += 1
+        return self.text[self.position:]
+
+
+def _swallowed_rows(cells: list[str], width: int) -> bool:
+    """Whether a multi-line cell holds whole ledger rows (a quote left open) rather than a long note."""
+    if width < 3:
+        return False
+    for cell in cells:
+        if "\n" in cell or "\r" in cell:
+            for line in cell.splitlines()[1:]:
+                if len(next(csv.reader([line]), [])) == width:
+                    return True
+    return False
+
+
+# ---- JSONL --------------------------------------------------------------------------------
+
+def _jsonl(path: Path, text: str, encoding: str, damaged: bool) -> Table:
+    objects: list[tuple[int, dict | None, Problem | None]] = []
+    header: list[str] = []
+    seen: set[str] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError as error:
+            objects.append((number, None, Problem(None, f"这一行不是合法的 JSON（第{getattr(error, 'colno', 1)}个字符处）",
+                                                  "每行写一个 JSON 对象，例如 {\"日期\": \"2020-03-05\", ...}")))
+            continue
+        if not isinstance(value, dict):
+            objects.append((number, None, Problem(None, "这一行不是 JSON 对象", "每行写一个 {…} 对象，键与 CSV 表头相同")))
+            continue
+        for key in value:
+            if key not in seen:
+                seen.add(key)
+                header.append(key)
+        objects.append((number, value, None))
+    if not header:
+        raise SourceError(f"{path}: 台账是空的，没有一行 JSON 对象")
+
+    def records():
+        for number, value, problem in objects:
+            if value is None:
+                yield number, [], problem
+                continue
+            cells = [_json_cell(value.get(key)) for key in header]
+            yield number, cells, (_damage(cells) if damaged else None)
+
+    return Table(str(path), header, records(), len(objects), encoding)
+
+
+def _json_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+# ---- XLSX ---------------------------------------------------------------------------------
+
+def _xlsx(path: Path, sheet: str | None) -> Table:
+    from openpyxl import load_workbook  # only when a workbook is read
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except OSError:
+        raise
+    except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
+        raise SourceError(f"{path}: 不是可以读取的 .xlsx 文件（{type(error).__name__}）") from error
+    worksheet = book.worksheets[0] if sheet is None else _sheet(book, sheet, path)
+    rows = worksheet.iter_rows(values_only=True)
+    first = next(rows, None)
+    header = [_xlsx_cell(v) for v in (first or ())]
+    while header and not header[-1]:
+        header.pop()
+    if not header:
+        book.close()
+        raise SourceError(f"{path}: 工作表「{worksheet.title}」是空的，第1行应当是表头")
+
+    def records():
+        try:
+            for number, values in enumerate(rows, start=2):
+                yield number, [_xlsx_cell(v) for v in values], None
+        finally:
+            book.close()
+
+    return Table(f"{path}[{worksheet.title}]" if sheet else str(path), header, records(),
+                 worksheet.max_row or 0, "xlsx")
+
+
+def _sheet(book, name: str, path: Path):
+    if name in book.sheetnames:
+        return book[name]
+    if name.isdigit() and 1 <= int(name) <= len(book.sheetnames):
+        return book.worksheets[int(name) - 1]
+    from govrule.compiler.diagnostics import did_you_mean
+
+    hint = did_you_mean(name, book.sheetnames) or "工作表有：" + "、".join(book.sheetnames)
+    raise SourceError(f"{path}: 没有工作表「{name}」（{hint}）")
+
+
+def _xlsx_cell(value) -> str:
+    """A cell as the text a user would have typed: dates as ISO dates, 3.0 as 3."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _os_reason(error: OSError) -> str:
+    import errno
+
+    reasons = {errno.ENOENT: "文件不存在", errno.EACCES: "没有读取权限", errno.EISDIR: "这是一个目录，不是文件"}
+    return reasons.get(error.errno, error.strerror or str(error))
