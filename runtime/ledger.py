@@ -118,7 +118,7 @@ def read_ledger(paths, plan: Plan, period: tuple[date, date], sheet: str | None 
 
 def _read_table(table, checker: "_RowChecker", ledger: Ledger, progress) -> None:
     file, header = table.file, table.header
-    columns = _columns(header, file, ledger)
+    columns, spares = _columns(header, file, ledger, table.format == "jsonl")
     if table.encoding == "GB18030":
         ledger.notices.append(f"{file}: 按 GB18030 编码读取")
     width = len(header)
@@ -140,6 +140,9 @@ def _read_table(table, checker: "_RowChecker", ledger: Ledger, progress) -> None
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
         record = [cells[i].strip() if i >= 0 else "" for i in columns]
+        for position, others in spares:                  # 日期 and date both given: the first non-empty
+            if not record[position]:
+                record[position] = next((cells[i].strip() for i in others if cells[i].strip()), "")
         result = checker.check(record, file, number)
         if type(result) is Row:
             ledger.rows.append(result)
@@ -164,24 +167,30 @@ def _column_name(header: list[str], index: int | None) -> str:
     return column_key(name) or name
 
 
-def _columns(header: list[str], file: str, ledger: Ledger) -> list[int]:
-    """For each ledger column in NAMES order, its index in this file's header (-1 when absent)."""
-    found: dict[str, int] = {}
+def _columns(header: list[str], file: str, ledger: Ledger, quiet: bool) -> tuple[list[int], list]:
+    """For each ledger column in NAMES order, its index in this file's header (-1 when absent),
+    and for a column given twice (日期 and date) the other indices to fall back on.
+    `quiet`: JSONL objects may each spell the keys their own way, so that is no notice."""
+    found: dict[str, list[int]] = {}
     for index, name in enumerate(header):
         key = column_key(name)
         if key is None:
             if name.strip():
                 ledger.notices.append(f"{file}: 第{index + 1}列「{name}」不是台账的列，已保留并忽略")
-        elif key in found:
-            ledger.notices.append(f"{file}: 第{index + 1}列「{name}」与第{found[key] + 1}列重复，只读第{found[key] + 1}列")
-        else:
-            found[key] = index
+            continue
+        if key in found and not quiet:
+            first = found[key][0]
+            ledger.notices.append(f"{file}: 第{index + 1}列「{name}」与第{first + 1}列「{header[first]}」是同一列，"
+                                  "取其中第一个非空的格")
+        found.setdefault(key, []).append(index)
     missing = [NAMES[c] for c in REQUIRED if NAMES[c] not in found]
     if missing:
-        close = [did_you_mean(normalize(h), list(_ALIASES)) for h in header if normalize(h) not in _ALIASES]
+        close = [did_you_mean(normalize(h), list(_ALIASES)) for h in header if column_key(h) is None]
         hint = next((h for h in close if h), None)
         raise LedgerError(f"{file}:1: 表头缺少必需的列「{'」「'.join(missing)}」" + (f"（{hint}）" if hint else ""))
-    return [found.get(name, -1) for name in NAMES]
+    columns = [found[name][0] if name in found else -1 for name in NAMES]
+    spares = [(position, found[name][1:]) for position, name in enumerate(NAMES) if len(found.get(name, ())) > 1]
+    return columns, spares
 
 
 class _RowChecker:

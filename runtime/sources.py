@@ -37,6 +37,7 @@ class Table:
     header: list[str]
     records: Iterator[tuple[int, list[str], Problem | None]]
     size_hint: int          # about how many records follow, for a progress bar
+    format: str             # "csv", "xlsx" or "jsonl"
     encoding: str | None = None
 
 
@@ -99,7 +100,7 @@ def _csv(path: Path, text: str, encoding: str, damaged: bool) -> Table:
     if not header or not any(c.strip() for c in header):
         raise SourceError(f"{path}: 台账是空的，第1行应当是表头")
     return Table(str(path), header, _csv_records(text, reader, len(header), damaged),
-                 text.count("\n"), encoding)
+                 text.count("\n"), "csv", encoding)
 
 
 def _csv_records(text: str, reader, width: int, damaged: bool):
@@ -186,7 +187,7 @@ def _jsonl(path: Path, text: str, encoding: str, damaged: bool) -> Table:
             cells = [_json_cell(value.get(key)) for key in header]
             yield number, cells, (_damage(cells) if damaged else None)
 
-    return Table(str(path), header, records(), len(objects), encoding)
+    return Table(str(path), header, records(), len(objects), "jsonl", encoding)
 
 
 def _json_cell(value) -> str:
