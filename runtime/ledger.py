@@ -217,7 +217,10 @@ class _RowChecker:
                 return column, f"缺少必填的「{NAMES[column]}」", None
         when = self.dates(cells[DATE])
         if when is None:
-            return DATE, f"日期「{cells[DATE]}」无法识别或不存在", "写成 2020-03-05、2020/3/5 或 2020年3月5日"
+            serial = cells[DATE].isdigit() and len(cells[DATE]) == 5    # 43895: a date cell that lost its format
+            return DATE, f"日期「{cells[DATE]}」无法识别或不存在", (
+                "这像是 Excel 的日期序号：把这一列的单元格格式设为日期再导出" if serial
+                else "写成 2020-03-05、2020/3/5 或 2020年3月5日")
         unit, sub_unit, problem = self.unit_of(cells[UNIT])
         if problem:
             return (UNIT, *problem)
