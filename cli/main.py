@@ -77,6 +77,8 @@ def evaluate(policy: str, ledgers: tuple[str, ...], fmt: str | None, output: str
     fmt = fmt or _format_of(output)
     if fmt == "xlsx" and output is None:
         _fail("--format xlsx 需要用 --output 指定文件，例如 --output 结果.xlsx")
+    if explain and fmt == "csv":
+        _fail("--explain 只用于 table、json 或 xlsx 格式；CSV 放不下计分过程")
     compiled, results = _score(policy, ledgers, year, params, sheet=sheet)
     traces = _all_traces(results, compiled) if explain else None
     if fmt == "xlsx":

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from operator import itemgetter
 
 from govrule.compiler.diagnostics import did_you_mean
 from govrule.compiler.ir import LEVELS
@@ -20,10 +21,11 @@ from govrule.compiler.numerals import parse_number
 from .sources import SourceError, open_table
 
 # Chinese column name -> English alias, in the order the checker reads them
-COLUMNS = {"日期": "date", "单位": "unit", "事项": "event", "信息编号": "item", "刊物": "publication",
+COLUMNS = {"日期": "date", "信息编号": "item", "单位": "unit", "事项": "event", "刊物": "publication",
            "级别": "level", "形式": "form", "类别": "category", "标记": "tags", "字数": "length",
            "数量": "count", "分值": "points", "备注": "note"}
-DATE, UNIT, EVENT, ITEM, PUBLICATION, LEVEL, FORM, CATEGORY, TAGS, LENGTH, COUNT, POINTS, NOTE = range(13)
+DATE, ITEM, UNIT, EVENT, PUBLICATION, LEVEL, FORM, CATEGORY, TAGS, LENGTH, COUNT, POINTS, NOTE = range(13)
+SHAPE = slice(UNIT, TAGS + 1)   # the cells that describe a row; a ledger has few distinct combinations
 NAMES = tuple(COLUMNS)
 REQUIRED = (DATE, UNIT, EVENT)
 ITEM_EVENTS = ("报送", "采用", "批示")
@@ -122,6 +124,8 @@ def _read_table(table, checker: "_RowChecker", ledger: Ledger, progress) -> None
     if table.encoding == "GB18030":
         ledger.notices.append(f"{file}: 按 GB18030 编码读取")
     width = len(header)
+    # one C-level call picks a row's ledger cells; a column the file lacks reads the padding cell
+    pick = itemgetter(*(i if i >= 0 else width for i in columns))
     pending = 0
     for number, cells, problem in table.records:
         if progress is not None:
@@ -129,7 +133,7 @@ def _read_table(table, checker: "_RowChecker", ledger: Ledger, progress) -> None
             if pending == 4096:
                 progress(pending)
                 pending = 0
-        if problem is None and not any(c.strip() for c in cells):
+        if problem is None and not "".join(cells).strip():
             continue                                     # a blank line is not a row
         ledger.total += 1
         if problem is not None:
@@ -137,9 +141,10 @@ def _read_table(table, checker: "_RowChecker", ledger: Ledger, progress) -> None
             ledger.rejected.append(Rejection(file, number, column, problem.reason, problem.suggestion,
                                              tuple(zip(header, cells))))
             continue
-        if len(cells) < width:
-            cells = cells + [""] * (width - len(cells))
-        record = [cells[i].strip() if i >= 0 else "" for i in columns]
+        if len(cells) != width:
+            cells = (cells + [""] * width)[:width]
+        cells.append("")
+        record = [c.strip() for c in pick(cells)]
         for position, others in spares:                  # 日期 and date both given: the first non-empty
             if not record[position]:
                 record[position] = next((cells[i].strip() for i in others if cells[i].strip()), "")
@@ -207,6 +212,7 @@ class _RowChecker:
         self.unit_of = _Memo(self._unit)
         self.level_of = _Memo(self._level)
         self.tags_of = _Memo(lambda text: frozenset(self.normal(t) for t in _TAG_SPLIT.split(text) if t.strip()))
+        self.shape_of = _Memo(self._shape)
         # 报送 rows dated outside the period still give their items 类别, 标记 and 字数
         self.outside: dict[str, tuple] = {}
 
@@ -221,35 +227,22 @@ class _RowChecker:
             return DATE, f"日期「{cells[DATE]}」无法识别或不存在", (
                 "这像是 Excel 的日期序号：把这一列的单元格格式设为日期再导出" if serial
                 else "写成 2020-03-05、2020/3/5 或 2020年3月5日")
-        unit, sub_unit, problem = self.unit_of(cells[UNIT])
-        if problem:
-            return (UNIT, *problem)
-        event = self.events.get(self.normal(cells[EVENT]))
-        if event is None:
-            return (EVENT, f"事项「{cells[EVENT]}」不是政策声明的事项",
-                    did_you_mean(self.normal(cells[EVENT]), list(self.events)))
+        unit, sub_unit, event, level, publication, form, category, tags, problems = self.shape_of(tuple(cells[SHAPE]))
+        if problems[0]:
+            return problems[0]
         item = self.normal(cells[ITEM]) if cells[ITEM] else None
         if not (self.period[0] <= when <= self.period[1]):
             if event == "报送" and item:
-                self.outside.setdefault(item, (unit, self._category(cells), self.tags_of(cells[TAGS]),
+                self.outside.setdefault(item, (unit, category, tags,
                                                self.numbers(cells[LENGTH]) if cells[LENGTH] else None))
             return (DATE, f"日期 {when.isoformat()} 不在考核期 {self.period[0]} 至 {self.period[1]} 内",
                     "核对年份，或用 --period 指定考核年度")
-        level = None
-        if cells[LEVEL]:
-            level, problem = self.level_of(cells[LEVEL])
-            if problem:
-                return (LEVEL, *problem)
-        elif event in ("采用", "批示"):
-            return LEVEL, f"「{event}」必须写明级别", "填 国家、省、市 或 县"
+        if problems[1]:
+            return problems[1]
         if item is None and event in ITEM_EVENTS:
             return ITEM, f"「{event}」必须写明信息编号", "同一条信息的报送、采用、批示用同一个编号"
-        publication = None
-        if cells[PUBLICATION]:
-            name = self.normal(cells[PUBLICATION])
-            publication = self.plan.publications.get(name, name)
-        elif event == "采用":
-            return PUBLICATION, "「采用」必须写明刊物", "照刊物上印的名称填写，例如 政府工作快报"
+        if problems[2]:
+            return problems[2]
         length = count = points = None
         if cells[LENGTH]:
             length = self.numbers(cells[LENGTH])
@@ -263,13 +256,35 @@ class _RowChecker:
             points = self.numbers(cells[POINTS])
             if points is None:
                 return POINTS, f"「分值」应当是不小于0的数，「{cells[POINTS]}」不是", "只填数字，例如 8 或 7.5"
-        return Row(file, row, when, unit, event, item, publication, level,
-                   self.normal(cells[FORM]) if cells[FORM] else None, self._category(cells),
-                   self.tags_of(cells[TAGS]), None if length is None else int(length),
-                   ONE if count is None else count, points, sub_unit)
+        return Row(file, row, when, unit, event, item, publication, level, form, category, tags,
+                   None if length is None else int(length), ONE if count is None else count, points, sub_unit)
 
-    def _category(self, cells: list[str]) -> str | None:
-        return self.normal(cells[CATEGORY]) if cells[CATEGORY] else None
+    def _shape(self, cells: tuple):
+        """The descriptive cells (单位 … 标记) read once per distinct combination: the policy's names
+        and three problems, reported in order (unit or event; level; publication) around the date check."""
+        unit_cell, event_cell, publication_cell, level_cell, form, category, tags = cells
+        unit, sub_unit, problem = self.unit_of(unit_cell)
+        event = self.events.get(self.normal(event_cell))
+        early = level_problem = publication_problem = None
+        if problem:
+            early = (UNIT, *problem)
+        elif event is None:
+            early = (EVENT, f"事项「{event_cell}」不是政策声明的事项", did_you_mean(self.normal(event_cell), list(self.events)))
+        level = None
+        if level_cell:
+            level, problem = self.level_of(level_cell)
+            level_problem = (LEVEL, *problem) if problem else None
+        elif event in ("采用", "批示"):
+            level_problem = LEVEL, f"「{event}」必须写明级别", "填 国家、省、市 或 县"
+        publication = None
+        if publication_cell:
+            name = self.normal(publication_cell)
+            publication = self.plan.publications.get(name, name)
+        elif event == "采用":
+            publication_problem = PUBLICATION, "「采用」必须写明刊物", "照刊物上印的名称填写，例如 政府工作快报"
+        return (unit, sub_unit, event, level, publication, self.normal(form) if form else None,
+                self.normal(category) if category else None, self.tags_of(tags),
+                (early, level_problem, publication_problem))
 
     def _unit(self, text: str):
         name = normalize(text)
