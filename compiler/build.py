@@ -187,20 +187,28 @@ class _UnitLookup:
             for spelling in (unit.name, *unit.aliases):
                 self.names.setdefault(normalize(spelling), unit.name)
 
-    def find(self, text: S.Text, diagnostics: Diagnostics) -> str | None:
+    def find(self, text: S.Text, diagnostics: Diagnostics, beside: tuple[S.Text, ...] = ()) -> str | None:
+        """The unit a spelling names; GR101 if none. Units written `beside` it (on the same line)
+        are not suggested: the drafter has already written them."""
         name, _ = split_unit_name(text.value)
-        found = self.names.get(normalize(text.value)) or self.names.get(normalize(name))
+        found = self.lookup(text.value)
         if found is None:
+            taken = {self.lookup(t.value) for t in beside}
+            candidates = [n for n, unit in self.names.items() if unit not in taken]
             diagnostics.add("GR101", text.span, text=text.value, kind="单位",
-                            hint=did_you_mean(normalize(name), self.names) or "先在【单位组】里列出这个单位")
+                            hint=did_you_mean(normalize(name), candidates) or "先在【单位组】里列出这个单位")
         return found
+
+    def lookup(self, spelling: str) -> str | None:
+        name, _ = split_unit_name(spelling)
+        return self.names.get(normalize(spelling)) or self.names.get(normalize(name))
 
 
 def _unit_values(decl: S.UnitValueDecl, lookup: _UnitLookup, diagnostics: Diagnostics) -> ir.UnitValues:
     values: dict[str, Fraction] = {}
     for members, value in decl.entries:
         for member in members:
-            unit = lookup.find(member, diagnostics)
+            unit = lookup.find(member, diagnostics, beside=members)
             if unit is None:
                 continue
             if unit in values:
@@ -212,7 +220,7 @@ def _unit_values(decl: S.UnitValueDecl, lookup: _UnitLookup, diagnostics: Diagno
 
 
 def _bundle(decl: S.BundleDecl, lookup: _UnitLookup, diagnostics: Diagnostics) -> tuple[str, ...]:
-    found = (lookup.find(m, diagnostics) for m in decl.members)
+    found = (lookup.find(m, diagnostics, beside=decl.members) for m in decl.members)
     return tuple(dict.fromkeys(u for u in found if u is not None))
 
 

@@ -5,6 +5,7 @@ lives here, beside the code, so that `docs/diagnostics.md` and the messages agre
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .span import Span
@@ -18,11 +19,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "GR001": (ERROR, "无法理解「{text}」：{reason}"),
     "GR002": (ERROR, "这一行没有写完：{reason}"),
     "GR003": (ERROR, "无法读取政策文件：{reason}"),
-    "GR004": (ERROR, "数字「{text}」无法识别"),
+    "GR004": (ERROR, "数字「{text}」{reason}"),
     "GR005": (ERROR, "日期「{text}」无法识别"),
     "GR006": (ERROR, "「{text}」无法识别：{reason}"),
     "GR007": (ERROR, "名次分「{text}」无法识别：{reason}"),
     "GR008": (ERROR, "「{text}」：下级单位只能写「计入本单位」"),
+    "GR009": (WARNING, "注释要忽略的「{text}」{reason}"),
     # GR1xx: names
     "GR101": (ERROR, "「{text}」不是已声明的{kind}"),
     "GR102": (ERROR, "「{name}」未定义"),
@@ -42,6 +44,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "GR207": (WARNING, "指标「{node}」的分值是{weight}，下级指标合计{total}（{parts}）"),
     "GR208": (WARNING, "参数「{name}」没有被使用"),
     "GR209": (ERROR, "集合「{name}」的条件互相矛盾：{kind}既要是{first}，又要是{second}"),
+    "GR210": (ERROR, "考核期的开始日期{start}晚于结束日期{end}"),
     "GR206": (WARNING, "名次分「{table}」没有单位组「{group}」的分值，该组单位的名次分为空"),
     # GR3xx: how rules combine
     "GR301": (WARNING, "计分项「{block}」有{count}个加倍条件可能同时适用，但没有声明叠加方式"),
@@ -52,8 +55,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "GR308": (WARNING, "{event}行没有刊物，这一条写的刊物「{publication}」不会匹配任何行"),
     "GR305": (WARNING, "评选没有声明并列时怎么办，按「并列超出名额的都不选」处理"),
     "GR306": (ERROR, "「{text}」看不出并列规则：{reason}"),
+    "GR309": (WARNING, "计分项「{block}」里这一条与第{line}行的条款适用于完全相同的行"),
+    "GR310": (WARNING, "计分项「{block}」里这一条不会计分：取最具体的一条时，它适用的每一行都由第{line}行的条款计分"),
+    "GR311": (WARNING, "「{cap}」不会起作用：{reason}"),
+    "GR312": (WARNING, "{what}限定的日期{window}与考核期{start}至{end}没有重叠，不会匹配任何行"),
     # GR4xx: the dependency graph
     "GR401": (ERROR, "计算依赖形成循环：{cycle}"),
+    "GR402": (WARNING, "结果「{name}」不取决于台账，也不取决于单位，每个单位都一样"),
 }
 
 
@@ -82,6 +90,7 @@ class Diagnostics:
 
     def __init__(self) -> None:
         self.items: list[Diagnostic] = []
+        self.silenced: list[Diagnostic] = []     # hidden by a 「# 忽略 GRxxx」 comment on their line
 
     def add(self, code: str, span: Span, hint: str | None = None,
             related: tuple[Span, ...] = (), **fields) -> Diagnostic:
@@ -96,6 +105,31 @@ class Diagnostics:
 
     def sorted(self) -> list[Diagnostic]:
         return sorted(self.items, key=lambda d: (d.span.file, d.span.line, d.span.column, d.code))
+
+    def filtered(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Diagnostic]:
+        """The sorted diagnostics that `select` keeps (all when it is empty) and `ignore` drops.
+
+        Both take codes or code prefixes (GR3, GR30, GR302), case-insensitively. When a code
+        matches both, the longer prefix wins, and `ignore` wins a tie: `select=GR3, ignore=GR302`
+        keeps every GR3xx but GR302, `select=GR302, ignore=GR3` keeps only GR302.
+        """
+        select, ignore = _prefixes(select), _prefixes(ignore)
+
+        def kept(code: str) -> bool:
+            chosen = max((len(p) for p in select if code.startswith(p)), default=-1 if select else 0)
+            dropped = max((len(p) for p in ignore if code.startswith(p)), default=-1)
+            return chosen >= 0 and chosen > dropped
+        return [d for d in self.sorted() if kept(d.code)]
+
+
+def unknown_prefixes(prefixes: Iterable[str]) -> list[str]:
+    """The given codes or prefixes that match no code in the catalogue (for an option's error message)."""
+    prefixes = list(prefixes)
+    return [p for p, norm in zip(prefixes, _prefixes(prefixes)) if not any(c.startswith(norm) for c in CATALOGUE)]
+
+
+def _prefixes(prefixes: Iterable[str]) -> list[str]:
+    return [p.strip().upper() for p in prefixes]
 
 
 def did_you_mean(word: str, candidates) -> str | None:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from .span import Span, span_field
 
+if TYPE_CHECKING:             # each tree has its own union; here any of them will do
+    Expr = object
 
 
 @dataclass(frozen=True)

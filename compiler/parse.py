@@ -12,7 +12,8 @@ from importlib import resources
 
 from . import syntax as S
 from .diagnostics import Diagnostics
-from .numerals import parse_number
+from .mistakes import recognise
+from .numerals import numeral_problem, parse_number
 from .span import Span
 
 # What each terminal is called when a drafter is told what was expected.
@@ -56,6 +57,17 @@ def _parser():
                 maybe_placeholders=False, cache=True)
 
 
+def failure(text: str):
+    """The parser's failure on text, or None when it parses: the named-mistake table compares these."""
+    from lark.exceptions import UnexpectedInput
+
+    try:
+        _parser().parse(text)
+    except UnexpectedInput as error:
+        return error
+    return None
+
+
 def parse(source: str, file: str, diagnostics: Diagnostics) -> S.PolicySyntax | None:
     """Parse policy text into a syntax tree; on a syntax error, report it and return None."""
     from lark.exceptions import LarkError, UnexpectedInput
@@ -83,6 +95,11 @@ def _report(error, text: str, file: str, diagnostics: Diagnostics) -> None:
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
     lines = text.split("\n")
+    found = recognise(error, lines, file)
+    if found is not None:
+        fields = {"text": found.text} if found.mistake.code == "GR001" else {}
+        diagnostics.add(found.mistake.code, found.span, hint=found.hint, reason=found.reason, **fields)
+        return
     line = max(getattr(error, "line", 1) or 1, 1)
     column = max(getattr(error, "column", 1) or 1, 1)
     if isinstance(error, UnexpectedEOF):
@@ -155,12 +172,33 @@ class _Builder:
             span = Span(span.file, span.line, span.column + lead, span.end_line, span.end_column)
         return S.Text(value, span)
 
-    def number(self, token) -> Fraction:
-        try:
-            return parse_number(str(token))
-        except (ValueError, ZeroDivisionError):
-            self.diagnostics.add("GR004", self.span(token), text=str(token))
+    def number(self, token, text: str | None = None, span: Span | None = None) -> Fraction:
+        """The value of a numeral token (or of `text` inside it, at `span`); GR004 if it is malformed."""
+        text = str(token) if text is None else text
+        span = span or self.span(token)
+        problem = numeral_problem(text)
+        if problem is None:
+            try:
+                return parse_number(text)
+            except (ValueError, ZeroDivisionError):
+                problem = "无法识别"
+        hint = None
+        if problem != "无法识别":       # a giant number needs no advice
+            hint = "请写成规范的中文数字（如「十二」「一百零五」「一百五十」），或者写阿拉伯数字"
+            literal = _literal(text)
+            if literal is not None:
+                hint = f"按字面会读成{literal}，不一定是原意；" + hint
+        self.diagnostics.add("GR004", span, text=text.strip(), reason=problem, hint=hint)
+        raise _BuildError
+
+    def whole(self, token, what: str) -> int:
+        """A count that must be a whole number: 共22个单位."""
+        value = self.number(token)
+        if value.denominator != 1:
+            self.diagnostics.add("GR004", self.span(token), text=str(token).strip(), reason=f"不是整数，{what}要写整数",
+                                 hint=f"写成整数，例如「{max(int(value), 1)}」")
             raise _BuildError
+        return int(value)
 
     # ------------------------------------------------------------ document
 
@@ -196,8 +234,8 @@ class _Builder:
         if spec.data == "date_range":
             start, end = (self.date(t) for t in spec.children)
             if start > end:
-                self.diagnostics.add("GR005", span, text=f"{start} 至 {end}",
-                                     hint="考核期的开始日期晚于结束日期，是否写反了？")
+                self.diagnostics.add("GR210", span, start=start, end=end,
+                                     hint=f"是否写反了？应为「{end} 至 {start}」")
                 raise _BuildError
             return S.PeriodDecl(start, end, int(start[:4]), True, span)
         year_token = spec.children[-1]
@@ -261,7 +299,7 @@ class _Builder:
             for child in rest:
                 if getattr(child, "data", None) == "group_count":
                     number = next(t for t in child.children if t.type == "NUMBER")
-                    claimed = int(self.number(number))
+                    claimed = self.whole(number, "单位个数")
                 elif getattr(child, "data", None) == "member_list":
                     members = self.names(child)
                 else:
@@ -322,43 +360,55 @@ class _Builder:
     def rank_entry(self, token, listed: int):
         """第1至10名依次15至6分 | 第11名5分 | 其余5分 | 后六名5分 (得基本分 may stand before the number)."""
         text = str(token).strip()
+        span = self.span(token)
+
+        def number(digits: str) -> Fraction:
+            return self.number(token, digits, span)
         num = r"(\d+|[零〇一二两兩三四五六七八九十百]+)"
         to = r"\s*(?:至|到|—|-|～|~)\s*"
         lead = r"(?:得|计|計|赋以|賦以|赋|賦|依次|基本分|为|為|\s)*"
         pts = lead + num + r"\s*分"
         match = re.fullmatch(r"第?" + num + to + num + r"\s*名" + lead + num + r"\s*分?" + to + num + r"\s*分", text)
         if match:
-            first, last, high, low = (int(self.number(g)) for g in match.groups())
+            first, last, high, low = (int(number(g)) for g in match.groups())
             if first != listed + 1 or last < first or abs(high - low) != last - first:
-                self.diagnostics.add("GR007", self.span(token), text=text,
-                                     reason=f"名次{first}至{last}共{last - first + 1}名，分值{high}至{low}共{abs(high - low) + 1}档"
-                                     if first == listed + 1 else f"应从第{listed + 1}名接着写")
+                if first != listed + 1:
+                    self._rank_gap(token, text, listed)
+                self.diagnostics.add("GR007", span, text=text,
+                                     reason=f"名次{first}至{last}共{last - first + 1}名，分值{high}至{low}共{abs(high - low) + 1}档",
+                                     hint="名次数要与分值档数相同、每名差1分，例如「第1至3名依次10至8分」；"
+                                          "分差不是1分的，逐个写「第1名10分，第2名8分」")
                 raise _BuildError
             step = -1 if high >= low else 1
             return "ranks", [Fraction(v) for v in range(high, low + step, step)]
         match = re.fullmatch(r"第?" + num + r"\s*名\s*" + pts, text)
         if match:
-            rank, value = (self.number(g) for g in match.groups())
+            rank, value = (number(g) for g in match.groups())
             if rank != listed + 1:
-                self.diagnostics.add("GR007", self.span(token), text=text, reason=f"应从第{listed + 1}名接着写")
-                raise _BuildError
+                self._rank_gap(token, text, listed)
             return "ranks", [value]
         match = re.fullmatch(r"(?:其余|其餘|其他|以后|以後|之后|之後)(?:各?名(?:次)?)?(?:的?单位|的?單位)?\s*" + pts, text)
         if match:
-            return "rest", self.number(match.group(1)), None
+            return "rest", number(match.group(1)), None
         match = re.fullmatch(r"(?:后|後)\s*" + num + r"\s*名\s*" + pts, text)
         if match:
-            count, value = (self.number(g) for g in match.groups())
+            count, value = (number(g) for g in match.groups())
             return "rest", value, int(count)
-        self.diagnostics.add("GR007", self.span(token), text=text,
-                             reason="应写成「第1至10名依次15至6分」「第11名5分」「其余5分」或「后六名5分」")
+        self.diagnostics.add("GR007", span, text=text,
+                             reason="应写成「第1至10名依次15至6分」「第11名5分」「其余5分」或「后六名5分」",
+                             hint="各段之间用逗号「，」分开，每段只写其中一种")
+        raise _BuildError
+
+    def _rank_gap(self, token, text: str, listed: int):
+        self.diagnostics.add("GR007", self.span(token), text=text, reason=f"应从第{listed + 1}名接着写",
+                             hint=f"名次从第1名起连续往下写，不重复、不跳过：这一段应从第{listed + 1}名开始")
         raise _BuildError
 
     def attribute(self, token) -> tuple[S.Text, Fraction]:
         match = re.match(r"(\D+?)\s*(\d+(?:\.\d+)?|[零〇一二两兩三四五六七八九十百千]+)\s*(.?)$", str(token))
         name = match.group(1)
         name = name.rstrip("零〇一二两兩三四五六七八九十百千")
-        value = self.number(match.group(2))
+        value = self.number(token, match.group(2), self.span(token))
         if match.group(3) in ("%", "％"):
             value /= 100
         return S.Text(name, self.span(token)), value
@@ -371,7 +421,7 @@ class _Builder:
         parts["weights"].append(S.WeightDecl(self.text(node.children[1]), tuple(weights), self.span(node)))
 
     def percent(self, token) -> Fraction:
-        return self.number(str(token).strip().rstrip("%％").strip()) / 100
+        return self.number(token, str(token).strip().rstrip("%％").strip()) / 100
 
     # ------------------------------------------------------------ score blocks
 
@@ -434,8 +484,8 @@ class _Builder:
     def line_multiplier(self, node) -> S.MultiplierSyntax:
         phrase, mult = node.children
         text = str(mult)
-        number = re.search(r"\d+|[一二两兩三四五六七八九十]+", text).group()
-        times = parse_number(number)
+        number = re.search(r"\d+|[一二两兩三四五六七八九十]+", text)
+        times = self.number(mult, number.group(), self.span(mult).shifted(number.start(), len(number.group())))
         factor = times + 1 if re.search(r"加|增加", text) else times
         return S.MultiplierSyntax(self.phrase(phrase), factor, self.span(node))
 
@@ -545,6 +595,15 @@ class _Builder:
         if token.type == "PERCENT":
             return S.Num(self.percent(token), self.span(token))
         return S.Ref(str(token), self.span(token))
+
+
+def _literal(text: str) -> str | None:
+    """How a malformed numeral would read digit by digit, to help the drafter check the original."""
+    try:
+        value = parse_number(text)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
 
 
 def _cap_direction(word: str) -> str:

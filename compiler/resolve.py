@@ -154,8 +154,10 @@ class _Names:
                 elif any(w in word for w in ("都入选", "全部入选", "均入选", "都选", "一并入选")):
                     ties = "all"
                 elif not any(w in word for w in ("不选", "不入选", "不取", "停止")):
-                    self.diagnostics.add("GR306", span, text=word,
-                                         reason="应写「并列超出名额的都不选」或「并列的都入选」")
+                    where = next((o.span for o in node.options if o.key is None and normalize(o.value.value) == word), span)
+                    self.diagnostics.add("GR306", where, text=word,
+                                         reason="应写「并列超出名额的都不选」或「并列的都入选」",
+                                         hint="名额边上有并列时，要么都不选（名额可能用不完），要么都入选（可能超出名额），选一种照写")
             within, descending = bool(words & _RANK_WITHIN), not (words & _RANK_ASCENDING)
             key = self.expr(node.args[0])
             if function == "rank":
@@ -206,6 +208,8 @@ class _Names:
         raise AssertionError(function)  # pragma: no cover
 
     def _bad_call(self, node: S.Call, reason: str, hint: str | None = None) -> None:
+        usage = f"写法如「{_USAGE[node.function]}」" if node.function in _USAGE else None
+        hint = f"{hint}；{usage}" if hint and usage else hint or usage
         self.diagnostics.add("GR108", node.span, function=_FUNCTION_NAMES[node.function], reason=reason, hint=hint)
 
     def ref(self, node: S.Ref) -> ir.Expr:
@@ -237,6 +241,7 @@ def _block(decl: S.BlockDecl, names: _Names, decls: Declarations, diagnostics: D
     vocab = decls.vocabulary
     clauses, multipliers, conditions = [], [], []
     modes = {"row": None, "item": None, "stacking": None}
+    unreadable = set()     # scopes whose line GR304 already reports: no second "not declared" for them
     pending_multipliers = []
     excluded = []          # 应急信息不计分: a whole-block exception, written as its own line
     block_cap = None
@@ -287,9 +292,11 @@ def _block(decl: S.BlockDecl, names: _Names, decls: Declarations, diagnostics: D
             table = {"row": _ROW_MODES, "item": _ITEM_MODES, "stacking": _STACKING}[line.scope]
             mode = next((m for word, m in table if word in line.text.value), None)
             if mode is None:
-                choices = "、".join(dict.fromkeys(w for w, _ in table))
+                choices = "、".join(dict.fromkeys(normalize(w) for w, _ in table))
                 diagnostics.add("GR304", line.text.span, text=line.text.value,
-                                reason=f"应写明{choices}之一")
+                                reason=f"应写明{choices}之一",
+                                hint=f"例如「{_COMBINE_EXAMPLES[line.scope]}」")
+                unreadable.add(line.scope)
             modes[line.scope] = mode
     clause_events = frozenset().union(*(c.pattern.events for c in clauses)) if clauses else frozenset()
     if excluded:
@@ -300,7 +307,7 @@ def _block(decl: S.BlockDecl, names: _Names, decls: Declarations, diagnostics: D
                                          line.phrase.value, line.span))
     block = ir.Block(normalize_name(decl.name.value), tuple(clauses), modes["row"], modes["item"],
                      tuple(multipliers), modes["stacking"], tuple(conditions), decl.span, block_cap)
-    _check_combinations(block, decl, diagnostics)
+    _check_combinations(block, decl, diagnostics, unreadable)
     return block
 
 
@@ -336,19 +343,24 @@ def check_pattern_against_publications(pattern: ir.RowPattern, span, publication
                                 hint="核对级别，或在【刊物】里为它加上这一级")
 
 
-def _check_combinations(block: ir.Block, decl: S.BlockDecl, diagnostics: Diagnostics) -> None:
-    if len(block.multipliers) > 1 and block.stacking is None:
+_COMBINE_EXAMPLES = {"row": "同一行适用多条的，取最具体的一条", "item": "同一信息重复采用的，只计一次最高分",
+                     "stacking": "加倍叠加方式：相加"}
+
+
+def _check_combinations(block: ir.Block, decl: S.BlockDecl, diagnostics: Diagnostics, unreadable=frozenset()) -> None:
+    """Combinations left implicit; a scope whose line could not be read (GR304) is not reported again."""
+    if len(block.multipliers) > 1 and block.stacking is None and "stacking" not in unreadable:
         diagnostics.add("GR301", decl.name.span, block=block.name, count=len(block.multipliers),
                         hint="加一行「加倍叠加方式：相加」或「加倍叠加方式：相乘」",
                         related=tuple(m.span for m in block.multipliers))
-    if block.row_mode is None:
+    if block.row_mode is None and "row" not in unreadable:
         overlapping = [(a, b) for i, a in enumerate(block.clauses) for b in block.clauses[i + 1:]
                        if _may_overlap(a.pattern, b.pattern)]
         if overlapping:
             a, b = overlapping[0]
             diagnostics.add("GR302", b.span, block=block.name, related=(a.span,),
                             hint="加一行「同一行适用多条的，取最具体的一条」或「同一行适用多条的，累计」")
-    if block.item_mode is None and sum(1 for c in block.clauses if "采用" in c.pattern.events) > 0:
+    if block.item_mode is None and "item" not in unreadable and any("采用" in c.pattern.events for c in block.clauses):
         diagnostics.add("GR303", decl.name.span, block=block.name,
                         hint="加一行「同一信息被多个刊物采用的，累计计分」或「同一信息重复采用的，只计一次最高分」")
 
@@ -403,6 +415,13 @@ def _export(definitions, exports, names: _Names, diagnostics: Diagnostics) -> tu
 
 _GAP_REASONS = {True: "的条件要是「小于」的比较，例如「若 合格专报数 < 专报要求，每少一条扣2分」",
                 False: "的条件要是「大于」的比较，例如「若 合格专报数 > 专报要求，每多报一条加2分」"}
+
+# How each function is called, for the hint of GR108.
+_USAGE = {"rank": "排名（积分，本组，从高到低）", "select": "评选（积分，名额：3，并列超出名额的都不选）",
+          "rank_points": "名次分（季度名次分，排名）", "total": "合计（季度考核分）", "bundle_total": "捆绑合计（积分）",
+          "max": "最大（甲，乙）", "min": "最小（甲，乙）", "ceil": "向上取整（甲）", "floor": "向下取整（甲）",
+          "in_group": "属于（一类，二类）", "every_month": "每月都（条数（报送）≥ 1）",
+          "every_quarter": "每季都（条数（报送）≥ 1）"}
 
 _FUNCTION_NAMES = {"rank": "排名", "select": "评选", "rank_points": "名次分", "total": "合计",
                    "bundle_total": "捆绑合计", "max": "最大", "min": "最小", "ceil": "向上取整",

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from .diagnostics import Diagnostics, did_you_mean
 from .ir import LEVELS, ItemCondition, RowPattern
 from .normalize import normalize, to_simplified
+from .numerals import numeral_problem
 from .span import Span
 
 EVENT, LEVEL, ABOVE, PUBLICATION, FORM, CATEGORY, TAG, GROUP, ADOPTED, NEGATION, OTHER, FILLER = (
@@ -113,6 +114,8 @@ def segment(text: str, span: Span, vocab: Vocabulary, diagnostics: Diagnostics) 
 
 
 def tokenize(text: str, span: Span, vocab: Vocabulary, diagnostics: Diagnostics) -> list[Token] | None:
+    if not _title_marks_paired(text, span, diagnostics):
+        return None
     norm = _normalize_keep_length(text)
     tokens: list[Token] = []
     ok = True
@@ -121,8 +124,14 @@ def tokenize(text: str, span: Span, vocab: Vocabulary, diagnostics: Diagnostics)
         ok &= _cut(norm, position, match.start(), span, vocab, diagnostics, tokens)
         position = match.end()
         if match.group("publication") is None:
-            limit = _limit(match)
-            if limit is None:
+            number = match.group("n1") or match.group("n2")
+            problem = numeral_problem(number) if number else None
+            limit = None if problem else _limit(match)
+            if problem:
+                ok = False
+                diagnostics.add("GR004", span.shifted(match.start(), match.end() - match.start()), text=number,
+                                reason=problem, hint="写成规范的中文数字，或者写阿拉伯数字，例如「满3周」")
+            elif limit is None:
                 ok = False
                 diagnostics.add("GR005", span.shifted(match.start(), match.end() - match.start()), text=match.group())
             else:
@@ -139,6 +148,28 @@ def tokenize(text: str, span: Span, vocab: Vocabulary, diagnostics: Diagnostics)
         position = match.end()
     ok &= _cut(norm, position, len(norm), span, vocab, diagnostics, tokens)
     return tokens if ok else None
+
+
+def _title_marks_paired(text: str, span: Span, diagnostics: Diagnostics) -> bool:
+    """Every 《 has its 》: an unpaired one would otherwise be reported as an unknown name."""
+    from .mistakes import describe
+
+    opened = []
+    for i, ch in enumerate(text):
+        if ch == "《" and not opened:
+            opened.append(i)
+        elif ch == "》" and opened:
+            opened.pop()
+        elif ch in "《》":
+            other = "》" if ch == "《" else "《"
+            reason, hint = describe("unclosed-title-mark", text=ch, other=other)
+            diagnostics.add("GR001", span.shifted(i, 1), hint=hint, text=ch, reason=reason)
+            return False
+    if opened:
+        reason, hint = describe("unclosed-title-mark", text="《", other="》")
+        diagnostics.add("GR001", span.shifted(opened[0], 1), hint=hint, text="《", reason=reason)
+        return False
+    return True
 
 
 def _normalize_keep_length(text: str) -> str:
@@ -207,11 +238,37 @@ def _cut(norm: str, begin: int, end: int, span: Span, vocab: Vocabulary,
 
 
 def _report_unknown(norm, start, stop, begin, end, span, vocab, diagnostics) -> None:
+    near = _misspelled(norm, start, stop, begin, end, vocab)
+    if near is not None:
+        (start, stop), name = near
+        kind = _NAMED_KIND.get(vocab.words[name][0], "名称")
+        diagnostics.add("GR101", span.shifted(start, stop - start), hint=f"是否指「{name}」？",
+                        text=norm[start:stop], kind=kind)
+        return
     word = norm[start:stop]
-    # Fillers next to the unknown run are often part of the misspelled name (政府工做快报).
-    wide = norm[max(begin, start - 2):min(end, stop + 2)]
-    hint = did_you_mean(word, vocab.names()) or did_you_mean(wide, vocab.names())
+    hint = did_you_mean(word, vocab.names()) or "不是错字的话，先在【刊物】【形式】【类别】【标记】或【事项】里声明它"
     diagnostics.add("GR101", span.shifted(start, stop - start), hint=hint, text=word, kind="名称")
+
+
+def _misspelled(norm, start, stop, begin, end, vocab, reach: int = 4):
+    """The stretch around an unknown run that reads as a misspelled declared name, and that name.
+
+    A typo splits a name into pieces that happen to be words (政府工做快报 -> 政府 工做快 报),
+    so the neighbours of the unknown run are tried as part of it."""
+    from difflib import SequenceMatcher
+
+    names = [n for n in vocab.names() if len(n) > 1]
+    best, found = 0.74, None
+    for a in range(max(begin, start - reach), start + 1):
+        for b in range(stop, min(end, stop + reach) + 1):
+            window = norm[a:b]
+            for name in names:
+                if abs(len(name) - len(window)) > 2 or name in window:
+                    continue               # a name read whole is no misspelling: the unknown run is extra
+                ratio = SequenceMatcher(None, window, name).ratio()
+                if ratio > best:
+                    best, found = ratio, ((a, b), name)
+    return found
 
 
 def assemble(tokens: list[Token]) -> RowPattern:

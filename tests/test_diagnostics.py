@@ -184,10 +184,12 @@ def test_a_publication_on_a_submission_clause_is_reported():
     assert "报送" in compiled.diagnostics.items[0].message
 
 
-def test_a_reversed_assessment_period_is_an_error():
+def test_a_reversed_assessment_period_is_an_error_that_says_so():
     compiled = compile_text(policy().replace("考核期：2020年", "考核期：2020年12月31日至2020年1月1日"))
-    assert codes(compiled) == ["GR005"]
-    assert "写反" in compiled.diagnostics.items[0].hint
+    assert codes(compiled) == ["GR210"]
+    [diagnostic] = compiled.diagnostics.items
+    assert diagnostic.message == "考核期的开始日期2020-12-31晚于结束日期2020-01-01"
+    assert "写反" in diagnostic.hint and "2020-01-01 至 2020-12-31" in diagnostic.hint
 
 
 def test_a_sub_unit_rule_other_than_counting_for_the_parent_is_an_error():
@@ -208,3 +210,77 @@ def test_period_override_of_a_named_year_is_noticed(tmp_path):
     assert "政策写明的考核期是 2020-01-01 至 2020-12-31" in done.stderr
     same = run_cli("eval", str(path), str(ledger), "--period", "2020", "--allow-rejected")
     assert "政策写明的考核期" not in same.stderr
+
+
+def test_a_misspelled_publication_without_brackets_is_named_whole():
+    compiled = compile_text(policy("被省政府工做快报专期采用 计20分"))
+    [diagnostic] = compiled.diagnostics.items
+    assert diagnostic.message == "「政府工做快报」不是已声明的刊物"
+    line = policy("被省政府工做快报专期采用 计20分").split("\n")[10]
+    assert line[diagnostic.span.column - 1:diagnostic.span.end_column - 1] == "政府工做快报"
+
+
+def test_unreadable_files_are_explained_in_chinese(tmp_path):
+    import errno
+
+    from govrule.compiler.pipeline import _unreadable, compile_file
+
+    [missing] = compile_file(tmp_path / "missing.rule").diagnostics.items
+    assert missing.message == "无法读取政策文件：文件不存在"
+    [folder] = compile_file(tmp_path).diagnostics.items
+    assert folder.message == "无法读取政策文件：这是一个文件夹，不是文件"
+    assert _unreadable(PermissionError(errno.EACCES, "Permission denied"))[0] == "没有读取权限"
+    reason, _ = _unreadable(OSError(errno.EIO, "Input/output error"))
+    assert reason.isascii() is False and "Input/output" not in reason
+
+
+def test_a_unit_value_hint_never_suggests_a_unit_already_on_the_line():
+    text = policy().replace("【计分：信息分】", "【单位数值：基础分】\n甲局、丙局：100分\n【计分：信息分】")
+    [diagnostic] = compile_text(text).diagnostics.items
+    assert diagnostic.code == "GR101" and diagnostic.hint == "是否指「乙局」？"
+    both = policy().replace("【计分：信息分】", "【单位数值：基础分】\n甲局、乙局、丙局：100分\n【计分：信息分】")
+    [diagnostic] = compile_text(both).diagnostics.items
+    assert diagnostic.hint == "先在【单位组】里列出这个单位"
+
+
+def test_an_unreadable_combination_line_is_not_also_reported_missing():
+    text = policy().replace("同一信息被多个刊物采用的，累计计分", "同一信息被多个刊物采用的，按文件规定计分")
+    compiled = compile_text(text)
+    assert codes(compiled) == ["GR304"]
+    assert "只記一次" not in compiled.diagnostics.items[0].message        # each spelling once, simplified
+    assert compiled.diagnostics.items[0].hint
+
+
+def test_rank_function_and_tie_mistakes_have_hints():
+    rank = policy().replace("【结果】", "【名次分：名次得分】\n甲组：第1至2名依次10至5分\n【结果】")
+    [diagnostic] = compile_text(rank).diagnostics.items
+    assert diagnostic.code == "GR007" and "名次数要与分值档数相同" in diagnostic.hint
+    call = compile_text(policy(extra="计入：最大（积分）\n"))
+    [diagnostic] = call.diagnostics.items
+    assert diagnostic.code == "GR108" and diagnostic.hint == "写法如「最大（甲，乙）」"
+    tie = compile_text(policy(extra="先进：评选（积分，本组，名额：1，并列的看情况）\n"))
+    [diagnostic] = tie.diagnostics.items
+    assert diagnostic.code == "GR306" and "都入选" in diagnostic.hint
+    source = policy(extra="先进：评选（积分，本组，名额：1，并列的看情况）\n").split("\n")[diagnostic.span.line - 1]
+    assert source[diagnostic.span.column - 1:diagnostic.span.end_column - 1] == "并列的看情况"
+
+
+def test_filtering_by_select_and_ignore():
+    from govrule.compiler.diagnostics import unknown_prefixes
+
+    text = policy().replace("甲组，目标10分：甲局、乙局", "甲组（共3个单位），目标10分：甲局、乙局\n乙组，目标5分：乙局")
+    found = compile_text(text).diagnostics
+    assert [d.code for d in found.filtered()] == ["GR202", "GR201"]
+    assert [d.code for d in found.filtered(select=["gr20"])] == ["GR202", "GR201"]
+    assert [d.code for d in found.filtered(select=["GR2"], ignore=["GR201"])] == ["GR202"]
+    assert [d.code for d in found.filtered(select=["GR201"], ignore=["GR2"])] == ["GR201"]
+    assert [d.code for d in found.filtered(ignore=["GR20"])] == []
+    assert [d.code for d in found.filtered(select=["GR3"])] == []
+    assert unknown_prefixes(["GR2", "GR999", "XY"]) == ["GR999", "XY"]
+
+
+def test_an_undeclared_word_beside_a_declared_name_is_not_called_a_misspelling():
+    text = policy("被省快报讯采用 计20分").replace("政府工作快报：省", "政府工作快报：省\n快报：省")
+    [diagnostic] = compile_text(text).diagnostics.items
+    assert diagnostic.message == "「讯」不是已声明的名称"          # not 「快报讯」, read as a misspelled 快报
+    assert diagnostic.hint == "不是错字的话，先在【刊物】【形式】【类别】【标记】或【事项】里声明它"

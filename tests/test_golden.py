@@ -83,9 +83,8 @@ def _examples(section: str, label: str) -> list[str]:
     return re.findall(pattern, section, flags=re.MULTILINE | re.DOTALL)
 
 
-# GR003 (an unreadable file) and GR004 (a number Python cannot hold) cannot be shown as policy
-# text; their golden files in tests/policies/bad cover them.
-NOT_TEXT = ("GR003", "GR004")
+# GR003 (an unreadable file) cannot be shown as policy text; its golden file in tests/policies/bad covers it.
+NOT_TEXT = ("GR003",)
 
 
 @pytest.mark.parametrize("code", [c for c in CATALOGUE if c not in NOT_TEXT])
@@ -99,3 +98,26 @@ def test_the_examples_in_docs_diagnostics_do_what_they_say(code):
         assert code in codes(compile_text(text)), text
     for text in fixed:
         assert codes(compile_text(text)) == [], text
+
+
+# An example policy, then the output of checking it saved as 政策.rule (tests/policies/regen.py rewrites these).
+DOC_EXAMPLE = re.compile(r"^\*\*错误例[^\n]*\n+```text\n(?P<policy>.*?)```\n+"
+                         r"`govrule check 政策\.rule` 的输出：\n+```text\n(?P<output>.*?)```",
+                         re.MULTILINE | re.DOTALL)
+
+
+def test_the_outputs_shown_in_docs_diagnostics_are_what_check_prints(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from govrule.cli.main import main
+
+    examples = DOC_EXAMPLE.findall(DOC.read_text(encoding="utf-8"))
+    assert len(examples) >= len(CATALOGUE) - len(NOT_TEXT)
+    monkeypatch.chdir(tmp_path)
+    stale = []
+    for policy, shown in examples:
+        (tmp_path / "政策.rule").write_text(policy, encoding="utf-8")
+        printed = CliRunner().invoke(main, ["check", "政策.rule"]).output
+        if printed != shown:
+            stale.append(policy.splitlines()[-1])
+    assert not stale, f"run python tests/policies/regen.py; stale examples end with: {stale}"

@@ -1,0 +1,126 @@
+"""Rules that resolve but cannot work as written: repeated or outranked clauses, caps that
+never bind, date windows outside the period, outputs that depend on nothing."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import codes, compile_text, compiled_seed, SEED_POLICIES
+
+HEAD = """标题：测试政策
+考核期：{period}
+【级别】
+国家：国务院办公厅
+省：河南省
+市：三门峡市
+【刊物】
+政府工作快报：省
+【标记】负面
+【事项】培训（数量为周数）
+【参数】
+满分：100
+【单位组】
+甲组，目标10分：甲局、乙局
+【计分：采用分】
+{clauses}
+同一信息被多个刊物采用的，累计计分
+【结果】
+积分：采用分
+{outputs}"""
+
+
+def lint_codes(clauses, outputs="", period="2020年"):
+    compiled = compile_text(HEAD.format(clauses=clauses, outputs=outputs, period=period))
+    assert compiled.ok, [d.message for d in compiled.diagnostics.items]
+    return [c for c in codes(compiled) if c in ("GR309", "GR310", "GR311", "GR312", "GR402")]
+
+
+@pytest.mark.parametrize("name", sorted(SEED_POLICIES))
+def test_the_seeds_give_none_of_these(name):
+    assert not {"GR309", "GR310", "GR311", "GR312", "GR402"} & set(codes(compiled_seed(name)))
+
+
+def test_a_clause_written_twice_is_reported_on_the_second():
+    compiled = compile_text(HEAD.format(clauses="被省级采用的，每条计5分\n被省级采用的信息，每条计6分\n"
+                                                "同一行适用多条的，累计", outputs="", period="2020年"))
+    [duplicate] = [d for d in compiled.diagnostics.items if d.code == "GR309"]
+    assert duplicate.span.line == 17 and duplicate.related[0].line == 16
+    assert "第16行" in duplicate.message
+
+
+def test_an_outranked_clause_under_most_specific():
+    clauses = "被省级以上采用的，每条计5分\n被国家级采用的，每条计10分\n同一行适用多条的，取最具体的一条"
+    assert lint_codes(clauses) == ["GR310"]
+    swapped = "被国家级采用的，每条计10分\n被省级以上采用的，每条计5分\n同一行适用多条的，取最具体的一条"
+    assert lint_codes(swapped) == []
+
+
+def test_a_more_specific_later_clause_is_not_outranked():
+    clauses = ("被省级采用的，每条计5分\n被省《政府工作快报》采用的，每条计10分\n"
+               "被省级采用的负面信息，每条计1分\n同一行适用多条的，取最具体的一条")
+    assert lint_codes(clauses) == []
+
+
+def test_an_exception_keeps_a_general_clause_from_outranking():
+    clauses = "被省级以上采用的，每条计5分，负面的除外\n被国家级采用的，每条计10分\n同一行适用多条的，取最具体的一条"
+    assert lint_codes(clauses) == []
+
+
+@pytest.mark.parametrize("clauses, expected", [
+    ("被省级采用的，每条计5分，扣分上限20分", ["GR311"]),
+    ("被省级采用的，每条扣5分，加分上限20分", ["GR311"]),
+    ("被省级采用的，不计分，上限20分", ["GR311"]),
+    ("被省级采用的，每条计5分\n本项扣分上限20分", ["GR311"]),
+    ("培训满3周，每次计2分，最高5分", ["GR311"]),
+    ("被省级采用的，每条计5分，加分上限20分", []),
+    ("被省级采用的，每条扣5分，扣分上限20分", []),
+    ("被省级采用的，每条计5分，上限20分", []),
+    ("被省级采用的，每条计5分\n被市级采用的，每条扣1分\n本项扣分上限20分", []),
+    ("被省级采用的，每条计5分，最高3分", []),        # a counted row of 数量 2 scores 10: the cap binds
+    ("培训满3周，每次计6分，最高5分", []),
+])
+def test_caps_that_cannot_bind(clauses, expected):
+    assert lint_codes(clauses) == expected
+
+
+def test_a_cap_with_nothing_to_cap():
+    text = HEAD.format(clauses="被省级采用的，每条计5分", outputs="", period="2020年")
+    text = text.replace("【结果】", "【计分：空项】\n本项扣分上限10分\n【结果】").replace("积分：采用分", "积分：采用分 + 空项")
+    compiled = compile_text(text)
+    [cap] = [d for d in compiled.diagnostics.items if d.code == "GR311"]
+    assert "没有条款" in cap.message
+
+
+@pytest.mark.parametrize("clause, period, expected", [
+    ("2021年1月1日起被省级采用的，每条计5分", "2020年", ["GR312"]),
+    ("2019年12月31日前被省级采用的，每条计5分", "2020年", ["GR312"]),
+    ("2020年7月1日起、2020年6月30日止被省级采用的，每条计5分", "2020年", ["GR312"]),
+    ("2020年7月1日起被省级采用的，每条计5分", "2020年", []),
+    ("2019年7月1日起被省级采用的，每条计5分", "2020年", []),
+    ("2021年1月1日起被省级采用的，每条计5分", "自然年（默认2020年）", []),   # --period may move the year
+])
+def test_date_windows_outside_the_period(clause, period, expected):
+    assert lint_codes(clause, period=period) == expected
+
+
+def test_a_date_window_in_a_count():
+    outputs = "篇数：条数（2021年1月1日起报送）\n"
+    assert lint_codes("被省级采用的，每条计5分", outputs) == ["GR312"]
+
+
+@pytest.mark.parametrize("output, expected", [
+    ("总分：100", ["GR402"]),
+    ("总分：满分 × 2", ["GR402"]),
+    ("总分：若 满分 > 50 则 1 否则 0", ["GR402"]),
+    ("总分：本组目标", []),
+    ("总分：积分 ÷ 满分", []),
+    ("总分：条数（报送）", []),
+    ("中间：满分\n总分：中间 + 积分", ["GR402"]),      # 中间 is an output too, and constant
+])
+def test_outputs_that_depend_on_nothing(output, expected):
+    assert lint_codes("被省级采用的，每条计5分", output + "\n") == expected
+
+
+def test_no_lint_on_a_policy_with_errors():
+    # a function call with a wrong argument count resolves to 空; that is not the drafter's constant
+    compiled = compile_text(HEAD.format(clauses="被省级采用的，每条计5分", outputs="总分：最大（积分）\n", period="2020年"))
+    assert "GR108" in codes(compiled) and "GR402" not in codes(compiled)
