@@ -30,23 +30,44 @@ def main() -> None:
 @click.argument("policy", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="输出格式")
 @click.option("--strict", is_flag=True, help="有警告也以非零状态退出")
-def check(policy: str, fmt: str, strict: bool) -> None:
-    """检查政策文件：语法、名称、自相矛盾之处。"""
+@click.option("--select", "select", multiple=True, metavar="代码",
+              help="只报告这些代码（或前缀，如 GR3）；可写多次，也可用逗号分隔")
+@click.option("--ignore", "ignore", multiple=True, metavar="代码", help="不报告这些代码（或前缀）；可写多次")
+def check(policy: str, fmt: str, strict: bool, select: tuple[str, ...], ignore: tuple[str, ...]) -> None:
+    """检查政策文件：语法、名称、自相矛盾之处。
+
+    \b
+    在政策的某一行末尾写「# 忽略 GR202」，可以关掉这一行的这条警告。
+    """
+    from govrule.compiler.diagnostics import ERROR, WARNING, unknown_prefixes
     from govrule.compiler.pipeline import compile_file
 
+    select, ignore = _codes(select), _codes(ignore)
+    unknown = unknown_prefixes(select + ignore)
+    if unknown:
+        _fail(f"没有代码「{'」「'.join(unknown)}」（代码的写法如 GR202，或前缀 GR2；全部代码见 docs/diagnostics.md）")
     compiled = compile_file(policy)
-    diagnostics = compiled.diagnostics.sorted()
+    shown = compiled.diagnostics.filtered(select, ignore)
+    hidden_errors = sum(d.severity == ERROR for d in compiled.diagnostics.items) - sum(d.severity == ERROR for d in shown)
     if fmt == "json":
-        click.echo(json.dumps({"file": policy, "diagnostics": [d.to_json() for d in diagnostics]},
+        click.echo(json.dumps({"file": policy, "diagnostics": [d.to_json() for d in shown]},
                               ensure_ascii=False, indent=2))
     else:
-        _print_diagnostics(diagnostics, compiled.source)
-        errors = sum(d.severity == "error" for d in diagnostics)
-        warnings = sum(d.severity == "warning" for d in diagnostics)
-        summary = "没有发现问题" if not diagnostics else f"{errors} 个错误，{warnings} 个警告"
+        _print_diagnostics(shown, compiled.source)
+        errors = sum(d.severity == ERROR for d in shown)
+        warnings = sum(d.severity == WARNING for d in shown)
+        summary = "没有发现问题" if not shown and not hidden_errors else f"{errors} 个错误，{warnings} 个警告"
+        if hidden_errors:
+            summary += f"；另有 {hidden_errors} 个错误未显示，政策仍无法打分"
         click.echo(f"{policy}：{summary}")
-    if compiled.diagnostics.has_errors or (strict and any(d.severity == "warning" for d in diagnostics)):
+    # an error hidden by --ignore still fails: the policy cannot be scored, whatever is shown
+    if compiled.diagnostics.has_errors or (strict and any(d.severity == WARNING for d in shown)):
         sys.exit(EXIT_ERRORS)
+
+
+def _codes(values: tuple[str, ...]) -> list[str]:
+    """--select GR1 --select GR202,GR3 -> ["GR1", "GR202", "GR3"]."""
+    return [code.strip() for value in values for code in value.replace("，", ",").split(",") if code.strip()]
 
 
 @main.command(name="eval")
@@ -312,7 +333,7 @@ def _fail(message: str) -> None:
 def _print_diagnostics(diagnostics, source: str, err: bool = False) -> None:
     from .render import render_diagnostic
 
-    lines = source.splitlines()
+    lines = source.replace("\r\n", "\n").split("\n") if source else []   # as the parser counts: only at \n
     for diagnostic in diagnostics:
         click.echo(render_diagnostic(diagnostic, lines), err=err)
 

@@ -16,7 +16,7 @@ from govrule.compiler.diagnostics import did_you_mean
 from govrule.compiler.ir import LEVELS
 from govrule.compiler.lower import Plan
 from govrule.compiler.normalize import normalize
-from govrule.compiler.numerals import parse_number
+from govrule.compiler.numerals import numeral_problem, parse_number
 
 from .sources import SourceError, open_table
 
@@ -331,9 +331,10 @@ def _parse_date(text: str) -> date | None:
 
 
 def _parse_number(text: str) -> Fraction | None:
-    """A plain decimal (3, 7.5, full-width digits too) or a Chinese numeral (三, 十二); nothing else."""
+    """A plain decimal (3, 7.5, full-width digits too) or a standard Chinese numeral (三, 十二);
+    nothing else: 一百五 could mean 105 or 150, so it is rejected rather than guessed."""
     text = normalize(text)
-    if not (_ARABIC.match(text) or _CHINESE.match(text)):
+    if not (_ARABIC.match(text) or (_CHINESE.match(text) and numeral_problem(text) is None)):
         return None
     try:
         return parse_number(text)
