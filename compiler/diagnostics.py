@@ -45,6 +45,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "GR208": (WARNING, "参数「{name}」没有被使用"),
     "GR209": (ERROR, "集合「{name}」的条件互相矛盾：{kind}既要是{first}，又要是{second}"),
     "GR210": (ERROR, "考核期的开始日期{start}晚于结束日期{end}"),
+    "GR213": (WARNING, "声明了{kind}「{name}」，但没有一条规则用到它"),
     "GR206": (WARNING, "名次分「{table}」没有单位组「{group}」的分值，该组单位的名次分为空"),
     # GR3xx: how rules combine
     "GR301": (WARNING, "计分项「{block}」有{count}个加倍条件可能同时适用，但没有声明叠加方式"),

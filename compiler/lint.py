@@ -7,6 +7,7 @@ has no effect, which is seldom what the drafter meant.
 """
 from __future__ import annotations
 
+from dataclasses import fields, is_dataclass
 from datetime import date
 
 from . import ir
@@ -22,6 +23,7 @@ def lint(policy: ir.Policy, diagnostics: Diagnostics) -> None:
     if policy.period.year_named:
         _windows(policy, diagnostics)
     _constant_outputs(policy, diagnostics)
+    _unused_vocabulary(policy, diagnostics)
 
 
 # ---------------------------------------------------------------- clauses
@@ -213,3 +215,44 @@ def _depends(expr, definitions: dict, seen: set) -> bool:
     if not kids:
         return not isinstance(expr, _CONSTANT)
     return any(_depends(kid, definitions, seen) for kid in kids)
+
+
+# ---------------------------------------------------------------- declarations
+
+def _unused_vocabulary(policy: ir.Policy, diagnostics: Diagnostics) -> None:
+    """A declared publication or event that no rule can match: its rows can only come back unmatched."""
+    patterns = [p for p in _all_patterns((policy.blocks, policy.definitions, policy.sets, policy.trees))]
+    events = set().union(*(p.events for p in patterns))
+    for event in policy.events:
+        if event.name not in events and event.span is not None:
+            diagnostics.add("GR213", event.span, kind="事项", name=event.name,
+                            hint="台账里这种事项的行都会是「未匹配」；写一条计分条款用到它，或删去这个声明")
+    for publication in policy.publications:
+        if publication.span is not None and not any(_may_match(p, publication) for p in patterns):
+            diagnostics.add("GR213", publication.span, kind="刊物", name=publication.name,
+                            hint="这个刊物的采用都会是「未匹配」；写一条计分条款用到它，或删去这个声明")
+
+
+def _may_match(pattern: ir.RowPattern, publication: ir.Publication) -> bool:
+    """Whether a rule could score an adoption in this publication: it names it, or it names no
+    publication and its levels (if any) include one of the publication's."""
+    if pattern.events and "采用" not in pattern.events:
+        return False
+    if pattern.publications:
+        return publication.name in pattern.publications
+    return not pattern.levels or bool(pattern.levels & publication.levels)
+
+
+def _all_patterns(node):
+    """Every RowPattern anywhere under a node of the IR."""
+    if isinstance(node, ir.RowPattern):
+        yield node
+        for condition in node.item_conditions:
+            yield from _all_patterns(condition.pattern)
+    elif is_dataclass(node) and not isinstance(node, type):
+        for f in fields(node):
+            if f.name != "span":
+                yield from _all_patterns(getattr(node, f.name))
+    elif isinstance(node, (tuple, list, frozenset)):
+        for child in node:
+            yield from _all_patterns(child)

@@ -124,3 +124,17 @@ def test_no_lint_on_a_policy_with_errors():
     # a function call with a wrong argument count resolves to 空; that is not the drafter's constant
     compiled = compile_text(HEAD.format(clauses="被省级采用的，每条计5分", outputs="总分：最大（积分）\n", period="2020年"))
     assert "GR108" in codes(compiled) and "GR402" not in codes(compiled)
+
+
+def test_a_declared_event_or_publication_that_no_rule_can_score_is_reported():
+    from conftest import compile_text
+
+    text = ("考核期：2020年\n【刊物】\n政府工作快报：省\n今日义马：县\n【事项】缺席、从未用到\n【单位组】\n甲组：财政局\n"
+            "【计分：分】\n被省政府工作快报采用的，每条计10分\n同一信息被多个刊物采用的，累计计分\n缺席，每次扣1分\n【结果】\n分数：分\n")
+    found = [(d.code, d.span.line, d.message) for d in compile_text(text).diagnostics.sorted()]
+    assert found == [("GR213", 4, "声明了刊物「今日义马」，但没有一条规则用到它"),
+                     ("GR213", 5, "声明了事项「从未用到」，但没有一条规则用到它")]
+    # a rule by level alone can score the county publication: then it is used
+    by_level = text.replace("缺席，每次扣1分", "缺席，每次扣1分\n被县级刊物采用的，每条计1分")
+    assert [d.message for d in compile_text(by_level).diagnostics.sorted()] == [
+        "声明了事项「从未用到」，但没有一条规则用到它"]
