@@ -1,17 +1,34 @@
 """Evaluate a plan over ledger rows: every unit's outputs, exactly, with fractions.
 
-Rows are dispatched to clauses by event; each block combines its matches per row and per
-item, applies multipliers, and adds its condition clauses. Quantities are computed per
-(unit, period) on demand and remembered, in the order the compiler's graph allows.
-Every contribution keeps its row and its rule, so that a result can be explained.
+A ledger repeats a few thousand combinations of names a million times, so rows are first put
+into buckets that no clause can tell apart: the same unit, event, level, publication, form,
+category and tags, and the same 数量 and 分值 cells. Which clauses score a bucket is decided
+once (row by row only where a clause looks at dates, amounts, lengths or the rest of the item),
+and every row of a bucket then scores alike. A block's points for a unit are kept as pieces:
+rows that score the same, with how many fall on each date, so that a sum over a period costs a
+few multiplications however many rows there are. Item combination (取最高) and multipliers that
+look at the item split pieces where they must. Quantities are computed per (unit, period) on
+demand and remembered, in the order the compiler's graph allows.
+
+Every row is read once, when it is put into its bucket; its date and item are copied into
+columns beside it then, because later passes over a million scattered Row objects cost far
+more than passes over a compact list.
+
+An explanation needs one Contribution per row and rule. Those are made only when asked for
+(`matches`, `matches_of`, `contributions`), from the same pieces, so a plain evaluation pays
+nothing for them and a trace shows exactly the numbers the results were computed from.
 """
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from functools import cached_property
+from itertools import accumulate, compress
+from operator import attrgetter, not_
 
 from govrule.compiler import ir
 from govrule.compiler.lower import Plan
@@ -21,7 +38,15 @@ from .periods import Span as PeriodSpan
 from .periods import subdivide
 
 Value = Fraction | bool | None
+ZERO = Fraction(0)
 ONE = Fraction(1)
+
+# what a row pattern can see of a row without its dates, amounts or item
+_NAMES = attrgetter("unit", "event", "level", "publication", "form", "category", "tags")
+_DATE = attrgetter("date")
+_FILE = attrgetter("file")
+_ITEM = attrgetter("item")
+_SLOT = 1 << 32          # _combine_items packs (piece, position) into one int: piece * _SLOT + position
 
 
 @dataclass(slots=True)
@@ -48,6 +73,85 @@ class Selection:
     chosen: frozenset
 
 
+@dataclass(slots=True, eq=False)
+class _Rows:
+    """Rows with their dates and items in columns alongside. What is derived from them is remembered."""
+    rows: list[Row]
+    dates: list[date]
+    items: list[str | None]
+    whole: bool = False                   # a whole bucket, which lives as long as the evaluation
+    _days: tuple | None = None
+    _item_set: set | None = None
+
+    @classmethod
+    def of(cls, rows: list[Row]) -> "_Rows":
+        return cls(rows, list(map(_DATE, rows)), list(map(_ITEM, rows)))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def where(self, mask: list[bool]) -> "_Rows":
+        """The rows whose mask is true, in the same order."""
+        return _Rows(list(compress(self.rows, mask)), list(compress(self.dates, mask)),
+                     list(compress(self.items, mask)))
+
+    def split(self, mask: list[bool] | None) -> tuple["_Rows", "_Rows"]:
+        """(the rows whose mask is true, the others); None means all true. A side with every row
+        is this object itself, which keeps what it remembers and whether it is a whole bucket."""
+        if mask is None or all(mask):
+            return self, _Rows([], [], [])
+        if not any(mask):
+            return _Rows([], [], []), self
+        return self.where(mask), self.where(list(map(not_, mask)))
+
+    def days(self) -> tuple[list[date], list[int]]:
+        """The distinct dates, sorted, and running counts (running[i] rows fall before dates[i]),
+        so that the rows in any period are two bisections away."""
+        if self._days is None:
+            counts = Counter(self.dates)
+            dates = sorted(counts)
+            self._days = (dates, [0, *accumulate(counts[d] for d in dates)])
+        return self._days
+
+    def item_set(self) -> set:
+        """The items (None among them for rows without one)."""
+        if self._item_set is None:
+            self._item_set = set(self.items)
+        return self._item_set
+
+
+@dataclass(slots=True)
+class _Run:
+    """The rows of one bucket that one clause matches: all of them get the same base."""
+    block: int                # index in policy.blocks
+    index: int                # the clause's index in its block
+    clause: ir.Clause
+    zeroed: bool
+    names: tuple              # the bucket's _NAMES
+    rows: _Rows
+    base: Fraction            # before shares (基础分的10%) and escalation are filled in per unit
+
+
+@dataclass(slots=True)
+class _Piece:
+    """Rows of one run that end up scoring the same: the same base, kept or dropped alike, the same multipliers."""
+    run: _Run
+    rows: _Rows
+    base: Fraction
+    kept: bool = True
+    multipliers: tuple = ()
+    factor: Fraction = ONE
+    points: Fraction = ZERO   # base × factor, set once the factor is known
+
+
+@dataclass(slots=True)
+class _Score:
+    """A block for one unit: its row pieces, their points by date, and the condition and cap contributions."""
+    pieces: list[_Piece]
+    dated: list[tuple]        # the kept pieces' points by date, see _dated
+    extras: list[Contribution]
+
+
 class Evaluation:
     """The results of one plan over one ledger."""
 
@@ -58,61 +162,120 @@ class Evaluation:
         self.policy = plan.policy
         self.period = period
         self.rows = rows
-        self.rows_by_unit: dict[str, list[Row]] = defaultdict(list)
-        self.rows_by_item: dict[str, list[Row]] = defaultdict(list)
-        self.rows_by_event: dict[tuple[str, str], list[Row]] = defaultdict(list)   # (unit, event) -> rows
-        for row in rows:
-            self.rows_by_unit[row.unit].append(row)
-            self.rows_by_event[row.unit, row.event].append(row)
-            if row.item:
-                self.rows_by_item[row.item].append(row)
         self.notices: list[str] = []            # rows scored, but not as written (分值 over its cap)
-        self.matches: dict[str, list[Contribution]] = {b.name: [] for b in self.policy.blocks}
-        self.matches_of: dict[tuple[str, str], list[Contribution]] = defaultdict(list)   # (block, unit)
-        self._contributions: dict[tuple[str, str], list[Contribution]] = {}
         self._cache: dict[tuple, Value] = {}
+        self._names_memo: dict[int, dict[tuple, bool]] = defaultdict(dict)   # id(pattern) -> names -> match
+        self._with_items: dict[int, set] = {}              # id(pattern) -> items with a matching row
+        self._counts: dict[int, dict[str, list]] = {}      # id(pattern) -> unit -> _dated occurrences
+        self._choices: dict[tuple, tuple] = {}             # names -> chosen clauses, for static events
+        self._scores: dict[tuple[str, str], _Score] = {}
+        self._contributions: dict[tuple[str, str], list[Contribution]] = {}
+        self._matches: dict[str, list[Contribution]] | None = None
+        self._matches_of: dict[tuple[str, str], list[Contribution]] | None = None
+        self._contribution_of: dict[tuple, Contribution] = {}
+        self._buckets = _bucket(rows)                      # (names, rows) pairs
+        self._runs: dict[tuple[str, str], list[_Run]] = defaultdict(list)   # (block, unit) -> runs
         self._match_rows()
 
-    # ------------------------------------------------------------ rows -> block matches
+    # ------------------------------------------------------------ rows, looked up lazily
+
+    @cached_property
+    def rows_by_unit(self) -> dict[str, list[Row]]:
+        found: dict[str, list[Row]] = defaultdict(list)
+        for row in self.rows:
+            found[row.unit].append(row)
+        return found
+
+    @cached_property
+    def rows_by_item(self) -> dict[str, list[Row]]:
+        found: dict[str, list[Row]] = defaultdict(list)
+        for row in self.rows:
+            if row.item:
+                found[row.item].append(row)
+        return found
+
+    @cached_property
+    def rows_by_event(self) -> dict[tuple[str, str], list[Row]]:
+        """(unit, event) -> rows."""
+        found: dict[tuple[str, str], list[Row]] = defaultdict(list)
+        for row in self.rows:
+            found[row.unit, row.event].append(row)
+        return found
+
+    @cached_property
+    def _file_order(self) -> dict[str, int]:
+        """Each ledger file's place: with row numbers, the ledger order of rows from different buckets."""
+        return {f: i for i, f in enumerate(dict.fromkeys(map(_FILE, self.rows)))}
+
+    # ------------------------------------------------------------ rows -> clauses
 
     def _match_rows(self) -> None:
-        """Each row to the clauses of its event. Which clauses match depends only on the row's
-        names, unless a clause looks at dates, amounts, lengths or the rest of the item; so the
-        choice is remembered per distinct set of names and made once."""
-        remembered: dict[tuple, list[tuple[ir.Block, ir.Clause, bool]]] = {}
-        for row in self.rows:
-            candidates = self.plan.dispatch.get(row.event)
+        """Each bucket to the clauses of its event: once per bucket for an event whose clauses look
+        at names only, else row by row. Reviewed rows (按分值计分) get their notices here, in ledger order."""
+        dispatch, static = self.plan.dispatch, self.plan.static_events
+        blocks = self.policy.blocks
+        noticed: list[tuple[Row, str]] = []
+        for names, rows in self._buckets:
+            candidates = dispatch.get(names[1])
             if not candidates:
                 continue
-            if row.event in self.plan.static_events:
-                key = (row.unit, row.event, row.level, row.publication, row.form, row.category, row.tags)
-                chosen = remembered.get(key)
-                if chosen is None:
-                    chosen = remembered[key] = self._choose(candidates, row)
+            if names[1] in static:
+                groups = {self._static_choice(candidates, names, rows.rows[0]): rows}
             else:
-                chosen = self._choose(candidates, row)
-            for block, clause, zeroed in chosen:
-                base = Fraction(0) if zeroed else self._row_base(clause, row)
-                match = Contribution(block.name, base, base, ONE, row.date, row, clause, (), zeroed)
-                self.matches[block.name].append(match)
-                self.matches_of[block.name, row.unit].append(match)
+                groups = self._choices_by_row(candidates, names, rows)
+            for chosen, members in groups.items():
+                for b, c, zeroed in chosen:
+                    clause = blocks[b].clauses[c]
+                    base = ZERO if zeroed else self._row_base(clause, members.rows[0])
+                    self._runs[blocks[b].name, names[0]].append(_Run(b, c, clause, zeroed, names, members, base))
+                    if clause.reviewed and not zeroed:
+                        noticed += [(row, text) for row in members.rows
+                                    if (text := self._points_notice(clause, row)) is not None]
+        if noticed:       # in ledger order; the sort is stable, so a row's clauses keep their order
+            wanted = {id(row) for row, _ in noticed}
+            place = {id(row): i for i, row in enumerate(self.rows) if id(row) in wanted}
+            noticed.sort(key=lambda pair: place[id(pair[0])])
+            self.notices += [text for _, text in noticed]
 
-    def _choose(self, candidates, row: Row) -> list[tuple[ir.Block, ir.Clause, bool]]:
-        """The clauses that score a row, one per block under 取最具体, and whether an exception zeroes each."""
-        blocks = self.policy.blocks
-        by_block: dict[int, list[ir.Clause]] = defaultdict(list)
-        for b, c in candidates:
-            clause = blocks[b].clauses[c]
-            if self.matches_pattern(clause.pattern, row):
-                by_block[b].append(clause)
-        chosen = []
-        for b, clauses in by_block.items():
-            block = blocks[b]
-            if block.row_mode == "most_specific":
-                clauses = [max(clauses, key=lambda c: c.pattern.specificity)]
-            for clause in clauses:
-                chosen.append((block, clause, any(self.matches_pattern(e, row) for e in clause.exceptions)))
+    def _static_choice(self, candidates, names: tuple, row: Row) -> tuple:
+        chosen = self._choices.get(names)
+        if chosen is None:
+            chosen = self._choices[names] = self._choose(candidates, names, row)
         return chosen
+
+    def _choices_by_row(self, candidates, names: tuple, rows: _Rows) -> dict[tuple, _Rows]:
+        """A bucket split by what each of its rows is chosen for (an event whose clauses look past names)."""
+        groups: dict[tuple, list[Row]] = defaultdict(list)
+        for row in rows.rows:
+            groups[self._choose(candidates, names, row)].append(row)
+        if len(groups) == 1:
+            return {chosen: rows for chosen in groups}
+        return {chosen: _Rows.of(members) for chosen, members in groups.items()}
+
+    def _choose(self, candidates, names: tuple, row: Row) -> tuple[tuple[int, int, bool], ...]:
+        """The clauses that score a row, one per block under 取最具体, as (block, clause, zeroed by an exception)."""
+        blocks = self.policy.blocks
+        by_block: dict[int, list[int]] = {}
+        for b, c in candidates:
+            if self._match(blocks[b].clauses[c].pattern, names, row):
+                by_block.setdefault(b, []).append(c)
+        chosen = []
+        for b, found in by_block.items():
+            clauses = blocks[b].clauses
+            if blocks[b].row_mode == "most_specific":
+                found = [max(found, key=lambda c: clauses[c].pattern.specificity)]
+            for c in found:
+                chosen.append((b, c, any(self._match(e, names, row) for e in clauses[c].exceptions)))
+        return tuple(chosen)
+
+    def _row_choice(self, row: Row) -> tuple:
+        candidates = self.plan.dispatch.get(row.event)
+        if not candidates:
+            return ()
+        names = _NAMES(row)
+        if row.event in self.plan.static_events:
+            return self._static_choice(candidates, names, row)
+        return self._choose(candidates, names, row)
 
     def occurrences(self, row: Row) -> Fraction:
         return row.count if self.plan.events[row.event].counts else ONE
@@ -121,16 +284,9 @@ class Evaluation:
         """A row's points under a clause, before item combination, escalation and multipliers.
         A share of a unit quantity (基础分的10%) is filled in later, per unit."""
         if clause.share_of is not None:
-            return Fraction(0)
+            return ZERO
         if clause.reviewed:
-            value = row.points
-            where = f"{row.file}:{row.row}:分值"
-            if value is None:
-                self.notices.append(f"{where}: 「{clause.text}」按分值计分，但这一行没有分值，按0分计")
-                value = Fraction(0)
-            elif clause.row_cap is not None and value > clause.row_cap:
-                cap = number_text(clause.row_cap)
-                self.notices.append(f"{where}: 分值{number_text(value)}超过最高{cap}分，按{cap}分计")
+            value = ZERO if row.points is None else row.points
             base = value * self.occurrences(row) * clause.points
         else:
             base = clause.points * self.occurrences(row)
@@ -138,27 +294,35 @@ class Evaluation:
             base = clause.row_cap if base > 0 else -clause.row_cap
         return base
 
+    def _points_notice(self, clause: ir.Clause, row: Row) -> str | None:
+        """Why a reviewed row (按分值计分) does not score its 分值 as written, if it does not."""
+        if clause.share_of is not None:
+            return None
+        where = f"{row.file}:{row.row}:分值"
+        if row.points is None:
+            return f"{where}: 「{clause.text}」按分值计分，但这一行没有分值，按0分计"
+        if clause.row_cap is not None and row.points > clause.row_cap:
+            cap = number_text(clause.row_cap)
+            return f"{where}: 分值{number_text(row.points)}超过最高{cap}分，按{cap}分计"
+        return None
+
+    # ------------------------------------------------------------ patterns
+
     def matches_pattern(self, pattern: ir.RowPattern, row: Row) -> bool:
-        if pattern.events and row.event not in pattern.events:
-            return False
-        if pattern.levels and row.level not in pattern.levels:
-            return False
-        if pattern.publications and row.publication not in pattern.publications:
-            return False
-        if pattern.forms and row.form not in pattern.forms:
-            return False
-        if pattern.not_forms and row.form in pattern.not_forms:
-            return False
-        if pattern.categories and row.category not in pattern.categories:
-            return False
-        if pattern.not_categories and row.category in pattern.not_categories:
-            return False
-        if pattern.tags and not (row.tags & pattern.tags):
-            return False
-        if pattern.not_tags and row.tags & pattern.not_tags:
-            return False
-        if pattern.groups and self.plan.unit_groups[row.unit].name not in pattern.groups:
-            return False
+        return self._match(pattern, _NAMES(row), row)
+
+    def _match(self, pattern: ir.RowPattern, names: tuple, row: Row) -> bool:
+        return self._names_match(pattern, names) and self._row_match(pattern, row)
+
+    def _names_match(self, pattern: ir.RowPattern, names: tuple) -> bool:
+        memo = self._names_memo[id(pattern)]
+        found = memo.get(names)
+        if found is None:
+            found = memo[names] = _names_match(pattern, names, self.plan.unit_groups)
+        return found
+
+    def _row_match(self, pattern: ir.RowPattern, row: Row) -> bool:
+        """The part of a pattern that names cannot decide: amounts, length, dates, the rest of the item."""
         if pattern.min_amount is not None and row.count < pattern.min_amount:
             return False
         if pattern.min_length is not None and (row.length is None or row.length < pattern.min_length):
@@ -172,9 +336,58 @@ class Evaluation:
                 return False
         return True
 
+    def _mask(self, pattern: ir.RowPattern, rows: _Rows) -> list[bool] | None:
+        """Which rows (of a bucket whose names match) satisfy the rest of the pattern; None for all."""
+        if _by_item(pattern):      # the usual case: set lookups on the item column, no call per row
+            mask = None
+            for condition in pattern.item_conditions:
+                found = map(self._items_with(condition.pattern).__contains__, rows.items)
+                found = list(found if condition.exists else map(not_, found))
+                mask = found if mask is None else list(map(min, mask, found))
+            return mask
+        return [self._row_match(pattern, row) for row in rows.rows]
+
+    def _filter(self, pattern: ir.RowPattern, rows: _Rows) -> _Rows:
+        """The rows (of a bucket whose names match) that satisfy the rest of the pattern; the same
+        object when all of them do."""
+        mask = self._mask(pattern, rows)
+        return rows if mask is None or all(mask) else rows.where(mask)
+
+    def _matching(self, pattern: ir.RowPattern):
+        """(names, rows) for every bucket with rows that match the pattern."""
+        for names, rows in self._buckets:
+            if self._names_match(pattern, names):
+                rows = self._filter(pattern, rows)
+                if rows:
+                    yield names, rows
+
+    def _items_with(self, pattern: ir.RowPattern) -> set[str]:
+        """Every item that has a row matching the pattern (never None or empty)."""
+        found = self._with_items.get(id(pattern))
+        if found is None:
+            found = set()
+            for _, rows in self._matching(pattern):
+                found |= rows.item_set()
+            found.discard(None)
+            found.discard("")
+            self._with_items[id(pattern)] = found
+        return found
+
+    def _items_where(self, pattern: ir.RowPattern, rows: _Rows) -> set:
+        """The items of the rows (of a bucket whose names match) that satisfy the rest of the pattern;
+        where only the item decides, by set algebra on the bucket's items."""
+        if not _by_item(pattern):
+            return self._filter(pattern, rows).item_set()
+        found = set(rows.item_set())
+        for condition in pattern.item_conditions:
+            if condition.exists:
+                found &= self._items_with(condition.pattern)
+            else:
+                found -= self._items_with(condition.pattern)
+        return found
+
     def item_has(self, row: Row, pattern: ir.RowPattern) -> bool:
-        return bool(row.item) and any(self.matches_pattern(pattern, other)
-                                      for other in self.rows_by_item[row.item])
+        return bool(row.item) and row.item in self._items_with(pattern)
 
     def evidence(self, row: Row, pattern: ir.RowPattern) -> list[Row]:
         """The rows of the item that satisfy a multiplier's condition."""
@@ -186,20 +399,154 @@ class Evaluation:
 
     # ------------------------------------------------------------ blocks
 
-    def contributions(self, block_name: str, unit: str) -> list[Contribution]:
-        """Every contribution of a block for a unit over the whole period, combined per item
-        and multiplied; dropped ones are kept with kept=False for the trace."""
+    def block_value(self, block_name: str, unit: str, period: PeriodSpan) -> Fraction:
+        score = self._score(block_name, unit)
+        total = _total(score.dated, period)
+        for c in score.extras:
+            if period.start <= c.when <= period.end:
+                total += c.points
+        return total
+
+    def _score(self, block_name: str, unit: str) -> _Score:
         key = (block_name, unit)
-        if key in self._contributions:
-            return self._contributions[key]
-        block = self.plan.blocks[block_name]
-        own = list(self.matches_of.get((block_name, unit), ()))
-        self._fill_shares(block, own, unit)
-        self._escalate(block, own)
-        result = self._combine_items(block, own)
-        for contribution in result:
-            if contribution.kept and block.multipliers:
-                self._multiply(block, contribution)
+        score = self._scores.get(key)
+        if score is None:
+            score = self._scores[key] = self._compute_score(self.plan.blocks[block_name], unit)
+            if self._matches is not None:
+                self._apply(score)
+        return score
+
+    def _compute_score(self, block: ir.Block, unit: str) -> _Score:
+        """A block for a unit over the whole period: bases (with shares and escalation), item
+        combination, multipliers; then its conditions and caps."""
+        pieces = self._bases(block, self._runs.get((block.name, unit), ()), unit)
+        if block.item_mode in ("max", "once"):
+            pieces = self._combine_items(block, pieces)
+        if block.multipliers:
+            pieces = [part for piece in pieces for part in self._multiply(block, piece)]
+        for piece in pieces:
+            piece.points = piece.base * piece.factor
+        dated = _dated((p.points, p.rows) for p in pieces if p.kept and p.points)
+        return _Score(pieces, dated, self._conditions_and_caps(block, unit, pieces))
+
+    def _bases(self, block: ir.Block, runs, unit: str) -> list[_Piece]:
+        """One piece per run, with its base; escalated clauses split theirs by occurrence."""
+        escalated = {id(clause): self._escalate(clause, [r for r in runs if r.clause is clause and not r.zeroed])
+                     for clause in block.clauses if clause.later_points is not None}
+        shares: dict[int, Value] = {}
+        pieces = []
+        for run in runs:
+            clause = run.clause
+            if run.zeroed:
+                pieces.append(_Piece(run, run.rows, run.base))
+            elif clause.share_of is not None:
+                # 加基础分的10%: the clause's share of a quantity of the unit over the whole period
+                if id(clause) not in shares:
+                    shares[id(clause)] = self.value(clause.share_of, unit, self.period)
+                whole = shares[id(clause)]
+                base = clause.points * whole * self.occurrences(run.rows.rows[0]) if whole is not None else ZERO
+                pieces.append(_Piece(run, run.rows, base))
+            elif clause.later_points is not None:
+                pieces += [_Piece(run, _Rows.of(rows), base) for base, rows in escalated[id(clause)][id(run)].items()]
+            else:
+                pieces.append(_Piece(run, run.rows, run.base))
+        return pieces
+
+    def _escalate(self, clause: ir.Clause, runs: list[_Run]) -> dict[int, dict[Fraction, list[Row]]]:
+        """第一次扣10分，第二次起每次扣20分: occurrences counted in date order over the period.
+        Returns id(run) -> base -> rows."""
+        found: dict[int, dict[Fraction, list[Row]]] = {id(run): defaultdict(list) for run in runs}
+        ordered = sorted(((row, run) for run in runs for row in run.rows.rows),
+                         key=lambda pair: (pair[0].date, pair[0].file, pair[0].row))
+        seen = ZERO
+        for row, run in ordered:
+            times = self.occurrences(row)
+            first = max(ZERO, min(times, 1 - seen))
+            found[id(run)][clause.points * first + clause.later_points * (times - first)].append(row)
+            seen += times
+        return found
+
+    def _combine_items(self, block: ir.Block, pieces: list[_Piece]) -> list[_Piece]:
+        """取最高 (max): an item keeps its highest base, the earliest row on a tie; 只计一次 (once): its
+        earliest row. A row without an item is an item of its own. Pieces split into kept and dropped.
+        This loop sees every matched row, so it reads the item column and claims an item with a
+        plain int: no tuples to wake the garbage collector, which would scan every Row."""
+        if block.item_mode == "max":       # highest base first, so that a later piece can win only a tie
+            levels = {base: i for i, base in enumerate(sorted({p.base for p in pieces}))}
+            level = [levels[p.base] for p in pieces]
+            order = sorted(range(len(pieces)), key=level.__getitem__, reverse=True)
+        else:
+            level = [0] * len(pieces)
+            order = range(len(pieces))
+        best: dict[object, int] = {}       # item -> piece * _SLOT + position of the row that wins it
+        claim = best.setdefault
+        for i in order:
+            rows = pieces[i].rows
+            for position, item in enumerate(rows.items):
+                entry = i * _SLOT + position
+                key = item or id(rows.rows[position])
+                held = claim(key, entry)
+                if held != entry and level[held // _SLOT] == level[i] and self._earlier(
+                        rows.rows[position], pieces[held // _SLOT].rows.rows[held % _SLOT]):
+                    best[key] = entry
+        winners: dict[int, list[int]] = defaultdict(list)
+        for entry in best.values():
+            winners[entry // _SLOT].append(entry % _SLOT)
+        combined = []
+        for i, piece in enumerate(pieces):
+            won = [False] * len(piece.rows)
+            for position in winners.get(i, ()):
+                won[position] = True
+            kept, dropped = piece.rows.split(won)
+            if kept:
+                combined.append(_Piece(piece.run, kept, piece.base))
+            if dropped:
+                combined.append(_Piece(piece.run, dropped, piece.base, kept=False))
+        return combined
+
+    def _earlier(self, row: Row, other: Row) -> bool:
+        """Whether a row comes first by date, then by place in the ledger."""
+        if row.date != other.date:
+            return row.date < other.date
+        if row.row != other.row:
+            return row.row < other.row
+        return row.file != other.file and self._file_order[row.file] < self._file_order[other.file]
+
+    def _multiply(self, block: ir.Block, piece: _Piece) -> list[_Piece]:
+        """A kept piece split by which multipliers apply to its rows (names decide most of them at once)."""
+        if not piece.kept:
+            return [piece]
+        groups: list[tuple[frozenset, _Rows]] = [(frozenset(), piece.rows)]
+        for m in block.multipliers:
+            if not self._names_match(m.pattern, piece.run.names):
+                continue
+            split = []
+            for applied, rows in groups:
+                hit, missed = rows.split(self._mask(m.pattern, rows))
+                if hit:
+                    split.append((applied | {id(m)}, hit))
+                if missed:
+                    split.append((applied, missed))
+            groups = split
+        parts = []
+        for applied, rows in groups:
+            multipliers = tuple(m for m in block.multipliers if id(m) in applied)
+            if not multipliers:
+                parts.append(_Piece(piece.run, rows, piece.base))
+                continue
+            if block.stacking == "add":
+                factor = 1 + sum((m.factor - 1 for m in multipliers), ZERO)
+            else:
+                factor = ONE
+                for m in multipliers:
+                    factor *= m.factor
+            parts.append(_Piece(piece.run, rows, piece.base, True, multipliers, factor))
+        return parts
+
+    def _conditions_and_caps(self, block: ir.Block, unit: str, pieces: list[_Piece]) -> list[Contribution]:
+        """Points a condition gives per period, then the adjustments of the clauses', conditions' and
+        block's caps, each dated at the period's end."""
+        extras = []
         for condition in block.conditions:
             for period in subdivide(self.period, condition.grain):
                 if _truthy(self.value(condition.expr, unit, period)):
@@ -208,79 +555,73 @@ class Evaluation:
                         gap = abs(self.value(condition.expr.left, unit, period)
                                   - self.value(condition.expr.right, unit, period))
                         points = condition.points * gap
-                    result.append(Contribution(block_name, points, points, Fraction(1),
+                    extras.append(Contribution(block.name, points, points, Fraction(1),
                                                period.end, None, condition))
         for rule in (*block.clauses, *block.conditions):
             if rule.total_cap is not None:
-                self._cap([c for c in result if c.rule is rule], rule.total_cap, result)
+                total = sum((p.points * len(p.rows) for p in pieces if p.run.clause is rule and p.kept), ZERO)
+                total += sum((c.points for c in extras if c.rule is rule), ZERO)
+                self._cap(block, total, rule.total_cap, extras)
         if block.cap is not None:
-            self._cap(list(result), block.cap, result)
-        self._contributions[key] = result
-        return result
+            total = sum((p.points * len(p.rows) for p in pieces if p.kept), ZERO)
+            self._cap(block, total + sum((c.points for c in extras), ZERO), block.cap, extras)
+        return extras
 
-    def _cap(self, bounded: list[Contribution], cap: ir.Cap, result: list[Contribution]) -> None:
+    def _cap(self, block: ir.Block, total: Fraction, cap: ir.Cap, extras: list[Contribution]) -> None:
         """Where the total exceeds the cap, add one adjustment dated at the period's end; its base
         is the value before the cap, so that the trace shows both."""
-        total = sum((c.points for c in bounded if c.kept), Fraction(0))
         bound = cap.bound(total)
         if bound != total:
-            block = bounded[0].block
-            result.append(Contribution(block, bound - total, total, Fraction(1), self.period.end, None, cap))
+            extras.append(Contribution(block.name, bound - total, total, Fraction(1), self.period.end, None, cap))
 
-    def _fill_shares(self, block: ir.Block, own: list[Contribution], unit: str) -> None:
-        """加基础分的10%: the clause's share of a quantity of the row's unit over the whole period."""
-        for c in own:
-            clause = c.rule
-            if clause.share_of is None or c.zeroed:
-                continue
-            whole = self.value(clause.share_of, unit, self.period)
-            c.base = c.points = (clause.points * whole * self.occurrences(c.row)) if whole is not None else Fraction(0)
+    # ------------------------------------------------------------ one Contribution per row, for explanations
 
-    def _escalate(self, block: ir.Block, own: list[Contribution]) -> None:
-        """第一次扣10分，第二次起每次扣20分: occurrences counted in date order over the period."""
-        for clause in block.clauses:
-            if clause.later_points is None:
-                continue
-            seen = Fraction(0)
-            for c in sorted((c for c in own if c.rule is clause and not c.zeroed),
-                            key=lambda c: (c.row.date, c.row.file, c.row.row)):
-                times = self.occurrences(c.row)
-                first = max(Fraction(0), min(times, 1 - seen))
-                c.base = c.points = clause.points * first + clause.later_points * (times - first)
-                seen += times
+    @property
+    def matches(self) -> dict[str, list[Contribution]]:
+        """block -> every row's match, in ledger order."""
+        if self._matches is None:
+            self._materialize()
+        return self._matches
 
-    def _combine_items(self, block: ir.Block, own: list[Contribution]) -> list[Contribution]:
-        if block.item_mode not in ("max", "once"):
-            return own
-        groups: dict[object, list[Contribution]] = defaultdict(list)
-        for c in own:
-            groups[c.row.item or id(c.row)].append(c)
-        for members in groups.values():
-            if block.item_mode == "max":
-                winner = max(members, key=lambda c: (c.base, -c.row.date.toordinal(), -c.row.row))
-            else:
-                winner = min(members, key=lambda c: (c.row.date, c.row.row))
-            for c in members:
-                c.kept = c is winner
-        return own
+    @property
+    def matches_of(self) -> dict[tuple[str, str], list[Contribution]]:
+        """(block, unit) -> the unit's matches, in ledger order."""
+        if self._matches_of is None:
+            self._materialize()
+        return self._matches_of
 
-    def _multiply(self, block: ir.Block, contribution: Contribution) -> None:
-        applied = [m for m in block.multipliers if self.matches_pattern(m.pattern, contribution.row)]
-        if not applied:
-            return
-        if block.stacking == "add":
-            factor = 1 + sum((m.factor - 1 for m in applied), Fraction(0))
-        else:
-            factor = Fraction(1)
-            for m in applied:
-                factor *= m.factor
-        contribution.factor = factor
-        contribution.points = contribution.base * factor
-        contribution.multipliers = tuple(applied)
+    def contributions(self, block_name: str, unit: str) -> list[Contribution]:
+        """Every contribution of a block for a unit over the whole period, combined per item
+        and multiplied; dropped ones are kept with kept=False for the trace."""
+        key = (block_name, unit)
+        if key not in self._contributions:
+            score = self._score(block_name, unit)
+            self._contributions[key] = [*self.matches_of.get(key, ()), *score.extras]
+        return self._contributions[key]
 
-    def block_value(self, block_name: str, unit: str, period: PeriodSpan) -> Fraction:
-        return sum((c.points for c in self.contributions(block_name, unit)
-                    if c.kept and period.start <= c.when <= period.end), Fraction(0))
+    def _materialize(self) -> None:
+        """A Contribution per row and clause, as matched; blocks already scored get their outcome
+        written in now, the others when they are scored."""
+        blocks = self.policy.blocks
+        self._matches = {b.name: [] for b in blocks}
+        self._matches_of = defaultdict(list)
+        for row in self.rows:
+            for b, c, zeroed in self._row_choice(row):
+                clause = blocks[b].clauses[c]
+                base = ZERO if zeroed else self._row_base(clause, row)
+                match = Contribution(blocks[b].name, base, base, ONE, row.date, row, clause, (), zeroed)
+                self._matches[match.block].append(match)
+                self._matches_of[match.block, row.unit].append(match)
+                self._contribution_of[id(row), b, c] = match
+        for score in self._scores.values():
+            self._apply(score)
+
+    def _apply(self, score: _Score) -> None:
+        for piece in score.pieces:
+            for row in piece.rows.rows:
+                match = self._contribution_of[id(row), piece.run.block, piece.run.index]
+                match.base, match.points, match.factor = piece.base, piece.points, piece.factor
+                match.multipliers, match.kept = piece.multipliers, piece.kept
 
     # ------------------------------------------------------------ expressions
 
@@ -354,9 +695,7 @@ class Evaluation:
         if isinstance(expr, ir.Count):
             return self.count(expr.pattern, unit, period)
         if isinstance(expr, ir.ItemCount):
-            items = {c.row.item or id(c.row) for c in self.matches_of.get((expr.block, unit), ())
-                     if not c.zeroed and period.start <= c.when <= period.end}
-            return Fraction(len(items))
+            return self.item_count(expr.block, unit, period)
         if isinstance(expr, ir.PeriodCount):
             holding = [_truthy(self.value(expr.condition, unit, p)) for p in subdivide(period, expr.grain)]
             return all(holding) if expr.every else Fraction(sum(holding))
@@ -379,11 +718,33 @@ class Evaluation:
         raise AssertionError(expr)  # pragma: no cover
 
     def count(self, pattern: ir.RowPattern, unit: str, period: PeriodSpan) -> Fraction:
-        total = Fraction(0)
-        for row in self.rows_of(unit, pattern):
-            if period.start <= row.date <= period.end and self.matches_pattern(pattern, row):
-                total += self.occurrences(row)
-        return total
+        """条数（…）: the unit's occurrences of rows matching the pattern in the period."""
+        counts = self._counts.get(id(pattern))
+        if counts is None:
+            by_unit: dict[str, list[tuple[Fraction, _Rows]]] = defaultdict(list)
+            for names, rows in self._matching(pattern):
+                by_unit[names[0]].append((self.occurrences(rows.rows[0]), rows))
+            counts = self._counts[id(pattern)] = {u: _dated(found) for u, found in by_unit.items()}
+        return _total(counts.get(unit, ()), period)
+
+    def item_count(self, block_name: str, unit: str, period: PeriodSpan) -> Fraction:
+        """信息数（…）: the items (a row without one counts alone) with a match in the period that no
+        exception zeroed, whether or not item combination kept it."""
+        items: set = set()
+        for run in self._runs.get((block_name, unit), ()):
+            if run.zeroed:
+                continue
+            rows = run.rows
+            dates = rows.days()[0]
+            if period.start <= dates[0] and dates[-1] <= period.end:      # all of the run: its items at once
+                items |= rows.item_set()
+            else:
+                items.update(item for item, day in zip(rows.items, rows.dates) if period.start <= day <= period.end)
+            if None in items or "" in items:
+                items -= {None, ""}
+                items.update(id(row) for row, item, day in zip(rows.rows, rows.items, rows.dates)
+                             if not item and period.start <= day <= period.end)
+        return Fraction(len(items))
 
     def rows_of(self, unit: str, pattern: ir.RowPattern) -> list[Row]:
         """The unit's rows of the pattern's events (all its rows when the pattern names none)."""
@@ -395,25 +756,51 @@ class Evaluation:
         """id() of every row the policy uses: matched by a clause (even where an exception zeroes
         it or 取最高 drops it), counted by a 条数 anywhere in the policy, or evidence that made a
         rule apply. Taken over the whole plan, so it does not depend on which branches ran."""
-        found: set[int] = set()
+        return set(map(id, self.rows)) - self.unrecognized()
 
-        def use(row: Row, pattern: ir.RowPattern) -> None:
-            found.add(id(row))
-            found.update(id(r) for r in self.evidence(row, pattern))
+    def unrecognized(self) -> set[int]:
+        """id() of every row the policy does not use: the complement of recognized(), and usually
+        much smaller, since most buckets are used whole."""
+        whole: set[int] = set()       # id() of buckets all of whose rows are used
+        used: set[int] = set()        # id() of rows used from the other buckets
+        evidence: dict[int, tuple[ir.RowPattern, set]] = {}    # id(pattern) -> (pattern, items it is evidence for)
 
-        for name, contributions in self.matches.items():
-            multipliers = self.plan.blocks[name].multipliers
-            for c in contributions:
-                use(c.row, c.rule.pattern)
-                for m in multipliers:
-                    if self.matches_pattern(m.pattern, c.row):
-                        use(c.row, m.pattern)
+        def use(rows: _Rows) -> None:
+            if rows.whole:
+                whole.add(id(rows))
+            else:
+                used.update(map(id, rows.rows))
+
+        def cite(pattern: ir.RowPattern, items: set) -> None:
+            """The rows of these items that match the pattern's 有…的 conditions made it apply: evidence."""
+            for condition in pattern.item_conditions:
+                if condition.exists:
+                    evidence.setdefault(id(condition.pattern), (condition.pattern, set()))[1].update(items)
+
+        for (block_name, _), runs in self._runs.items():
+            multipliers = [m for m in self.plan.blocks[block_name].multipliers if _cites(m.pattern)]
+            for run in runs:
+                use(run.rows)
+                if _cites(run.clause.pattern):
+                    cite(run.clause.pattern, run.rows.item_set())
+                for m in multipliers:            # the rows are used already; a multiplier adds evidence
+                    if self._names_match(m.pattern, run.names):
+                        cite(m.pattern, self._items_where(m.pattern, run.rows))
         for pattern in self.plan.count_patterns:
-            for unit in self.rows_by_unit:
-                for row in self.rows_of(unit, pattern):
-                    if self.matches_pattern(pattern, row):
-                        use(row, pattern)
-        return found
+            for _, rows in self._matching(pattern):
+                use(rows)
+                if _cites(pattern):
+                    cite(pattern, rows.item_set())
+        for pattern, items in evidence.values():
+            items.discard(None)
+            items.discard("")
+            for _, rows in self._matching(pattern):
+                use(rows.where(list(map(items.__contains__, rows.items))))
+        unused: set[int] = set()
+        for _, rows in self._buckets:
+            if id(rows) not in whole:
+                unused.update(i for i in map(id, rows.rows) if i not in used)
+        return unused
 
     def scope(self, unit: str, within_group: bool) -> tuple[str, ...]:
         if within_group:
@@ -513,3 +900,81 @@ def _compare(op: str, left: Value, right: Value) -> Value:
         return None
     return {">=": left >= right, "<=": left <= right, ">": left > right, "<": left < right,
             "==": left == right, "!=": left != right}[op]
+
+
+def _bucket(rows: list[Row]) -> list[tuple[tuple, _Rows]]:
+    """Rows by everything a clause can tell apart without dates, lengths or items: _NAMES, and
+    the 数量 and 分值 cells. The reader shares one Fraction per distinct cell, so the cells'
+    identity splits rows by amount without hashing fractions; equal amounts in different
+    objects only make more buckets. Each bucket keeps its rows in ledger order, with their
+    dates and items read now, while the row is at hand."""
+    columns: dict[tuple, tuple[list, list, list]] = {}
+    for row in rows:
+        key = (row.unit, row.event, row.level, row.publication, row.form, row.category, row.tags,
+               id(row.count), id(row.points))
+        found = columns.get(key)
+        if found is None:
+            found = columns[key] = ([], [], [])
+        members, dates, items = found
+        members.append(row)
+        dates.append(row.date)
+        items.append(row.item)
+    return [(key[:7], _Rows(*found, whole=True)) for key, found in columns.items()]
+
+
+def _names_match(pattern: ir.RowPattern, names: tuple, unit_groups: dict[str, ir.Group]) -> bool:
+    unit, event, level, publication, form, category, tags = names
+    if pattern.events and event not in pattern.events:
+        return False
+    if pattern.levels and level not in pattern.levels:
+        return False
+    if pattern.publications and publication not in pattern.publications:
+        return False
+    if pattern.forms and form not in pattern.forms:
+        return False
+    if pattern.not_forms and form in pattern.not_forms:
+        return False
+    if pattern.categories and category not in pattern.categories:
+        return False
+    if pattern.not_categories and category in pattern.not_categories:
+        return False
+    if pattern.tags and not (tags & pattern.tags):
+        return False
+    if pattern.not_tags and tags & pattern.not_tags:
+        return False
+    if pattern.groups and unit_groups[unit].name not in pattern.groups:
+        return False
+    return True
+
+
+def _by_item(pattern: ir.RowPattern) -> bool:
+    """Whether, beyond names, only the item (有…的) decides whether a row matches."""
+    return (pattern.min_amount is None and pattern.min_length is None
+            and pattern.date_from is None and pattern.date_until is None)
+
+
+def _cites(pattern: ir.RowPattern) -> bool:
+    """Whether rows of a pattern bring other rows of their item in as evidence (有…的)."""
+    return any(condition.exists for condition in pattern.item_conditions)
+
+
+def _dated(entries) -> list[tuple[Fraction, list[tuple]]]:
+    """(amount, rows) entries as amount -> the rows' days (see _Rows.days), so that a sum over a
+    period counts rows with bisections and multiplies once per distinct amount."""
+    by_amount: dict[Fraction, list[tuple]] = defaultdict(list)
+    for amount, rows in entries:
+        by_amount[amount].append(rows.days())
+    return list(by_amount.items())
+
+
+def _total(dated, period: PeriodSpan) -> Fraction:
+    """The sum of a _dated over a period: each amount times the number of its rows in the period."""
+    start, end = period.start, period.end
+    total = ZERO
+    for amount, tallies in dated:
+        n = 0
+        for dates, running in tallies:
+            n += running[bisect_right(dates, end)] - running[bisect_left(dates, start)]
+        if n:
+            total += amount * n
+    return total

@@ -1,0 +1,151 @@
+"""The evaluation groups rows into buckets and scores them in bulk: it must give what row-by-row
+scoring gives. Ties that only ledger order can break, notices in ledger order, per-row
+contributions that add up to the values, and a plain evaluation that makes no per-row objects."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from conftest import DATA, SEED_POLICIES, compile_text, compiled_seed, results_by_unit, scored_example, write_ledger
+
+
+def compiled_ok(text: str):
+    compiled = compile_text(text)
+    assert compiled.ok, [f"{d.code} {d.message}" for d in compiled.diagnostics.items]
+    return compiled
+
+
+def evaluate(text: str, *ledgers):
+    from govrule.runtime.run import evaluate_ledger
+
+    result = evaluate_ledger(compiled_ok(text).plan, list(ledgers))
+    assert result.rejected == [], [str(r) for r in result.rejected]
+    return result
+
+
+def adopt(day: str, unit: str, item: str, publication: str, **cells) -> dict:
+    return {"日期": day, "单位": unit, "事项": "采用", "信息编号": item, "刊物": publication, "级别": "县", **cells}
+
+
+COMBINED = """标题：测试
+考核期：2018年
+【刊物】
+甲刊：县
+乙刊：县
+丙刊：县
+【单位组】
+甲组：甲局
+【计分：采用分】
+被《甲刊》录用的，每条计4分
+被《乙刊》录用的，每条计4分
+被《丙刊》录用的，每条计2分
+同一信息被多处录用的，{mode}
+【结果】
+分：采用分
+季度分（按季）：采用分
+"""
+
+
+def kept_rows(result) -> list[tuple[str, int]]:
+    return [(c.row.file.rsplit("/", 1)[-1], c.row.row) for c in result.evaluation.matches["采用分"] if c.kept]
+
+
+def test_highest_score_ties_go_to_the_earlier_date_then_the_earlier_place_in_the_ledger(tmp_path):
+    text = COMBINED.format(mode="只计一次最高分")
+    first = write_ledger(tmp_path / "a.csv", [adopt("2018-03-05", "甲局", "A1", "丙刊"),
+                                              adopt("2018-03-05", "甲局", "A1", "乙刊"),
+                                              adopt("2018-05-01", "甲局", "B1", "甲刊")])
+    second = write_ledger(tmp_path / "b.csv", [adopt("2018-03-05", "甲局", "A1", "丙刊"),
+                                               adopt("2018-03-05", "甲局", "A1", "甲刊"),   # same date and row as a.csv:3
+                                               adopt("2018-04-01", "甲局", "B1", "乙刊")])  # earlier than a.csv:4
+    result = evaluate(text, first, second)
+    assert kept_rows(result) == [("a.csv", 3), ("b.csv", 4)]
+    assert results_by_unit(result)["甲局"]["分"] == 8
+    assert results_by_unit(result)["甲局"]["季度分"] == {"2018Q1": 4, "2018Q2": 4, "2018Q3": 0, "2018Q4": 0}
+    # the other order of the files keeps the other file's row of the tie
+    assert kept_rows(evaluate(text, second, first)) == [("b.csv", 3), ("b.csv", 4)]
+
+
+def test_only_once_keeps_the_earliest_row_whatever_its_score(tmp_path):
+    text = COMBINED.format(mode="只计一次")
+    first = write_ledger(tmp_path / "a.csv", [adopt("2018-02-05", "甲局", "B1", "甲刊"),
+                                              adopt("2018-03-05", "甲局", "A1", "丙刊"),
+                                              adopt("2018-02-01", "甲局", "B1", "丙刊")])
+    second = write_ledger(tmp_path / "b.csv", [adopt("2018-03-05", "甲局", "A1", "甲刊"),    # row 2 comes before a.csv:3
+                                               adopt("2018-03-05", "甲局", "B1", "甲刊")])
+    result = evaluate(text, first, second)
+    assert kept_rows(result) == [("a.csv", 4), ("b.csv", 2)]
+    assert results_by_unit(result)["甲局"]["分"] == 6
+
+
+def test_a_row_without_an_item_is_an_item_of_its_own(tmp_path):
+    text = COMBINED.format(mode="只计一次最高分").replace("【单位组】", "【事项】直报\n【单位组】").replace(
+        "被《丙刊》录用的，每条计2分", "被《丙刊》录用的，每条计2分\n直报，每条计1分")
+    rows = [{"日期": "2018-03-05", "单位": "甲局", "事项": "直报"}] * 3 + [adopt("2018-03-05", "甲局", "A1", "甲刊")]
+    result = evaluate(text, write_ledger(tmp_path / "a.csv", rows))
+    assert results_by_unit(result)["甲局"]["分"] == 7
+
+
+REVIEWED = """标题：测试
+考核期：2018年
+【事项】约稿
+【单位组】
+甲组：甲局、乙局
+【计分：约稿分】
+约稿，按分值计分，最高10分
+【结果】
+分：约稿分
+"""
+
+
+def test_notices_come_in_ledger_order_across_files(tmp_path):
+    def draft(unit, points=""):
+        return {"日期": "2018-03-01", "单位": unit, "事项": "约稿", "分值": points}
+
+    first = write_ledger(tmp_path / "a.csv", [draft("乙局", "12"), draft("甲局"), draft("甲局", "5"), draft("乙局")])
+    second = write_ledger(tmp_path / "b.csv", [draft("甲局", "11"), draft("乙局", "12")])
+    result = evaluate(REVIEWED, first, second)
+    where = [n.split(":分值")[0].rsplit("/", 1)[-1] for n in result.notices]
+    assert where == ["a.csv:2", "a.csv:3", "a.csv:5", "b.csv:2", "b.csv:3"]
+    assert results_by_unit(result) == {"甲局": {"分": 15}, "乙局": {"分": 20}}
+
+
+def test_equal_amounts_in_separate_objects_score_alike(tmp_path):
+    """Buckets split rows by the identity of their 数量; equal amounts in different objects must
+    still add up the same."""
+    from govrule.runtime.evaluate import Evaluation
+
+    compiled = compiled_ok(COMBINED.format(mode="累计计分"))
+    result = evaluate(COMBINED.format(mode="累计计分"), write_ledger(tmp_path / "a.csv", [
+        adopt("2018-03-05", "甲局", "A1", "甲刊", 数量="2"), adopt("2018-03-06", "甲局", "A2", "甲刊", 数量="2"),
+        adopt("2018-03-07", "甲局", "A3", "丙刊")]))
+    rows = result.evaluation.rows
+    for r in rows:
+        r.count = Fraction(r.count.numerator, r.count.denominator)      # a fresh object per row
+    again = Evaluation(compiled.plan, rows, result.evaluation.period)
+    assert again.output("分", "甲局") == result.evaluation.output("分", "甲局") == 18
+
+
+@pytest.mark.parametrize("name", sorted(SEED_POLICIES))
+def test_a_plain_evaluation_makes_no_per_row_contributions(name):
+    from govrule.runtime.run import evaluate_ledger
+
+    results = evaluate_ledger(compiled_seed(name).plan, [DATA / name / "ledger.csv"])
+    assert results.evaluation._matches is None        # only a trace or a test asks for them
+
+
+@pytest.mark.parametrize("name", sorted(SEED_POLICIES))
+def test_contributions_add_up_to_every_block_value_in_every_period(name):
+    from govrule.runtime.periods import subdivide
+
+    compiled, results = scored_example(name)
+    ev = results.evaluation
+    periods = [ev.period, *subdivide(ev.period, "quarter"), *subdivide(ev.period, "month")]
+    for block in compiled.plan.blocks:
+        for unit in compiled.plan.policy.units:
+            contributions = ev.contributions(block, unit.name)
+            for period in periods:
+                total = sum((c.points for c in contributions if c.kept and period.start <= c.when <= period.end),
+                            Fraction(0))
+                assert total == ev.block_value(block, unit.name, period), (block, unit.name, period.label)
