@@ -111,7 +111,10 @@ def evaluate(policy: str, ledgers: tuple[str, ...], fmt: str | None, output: str
 
         _emit(results_csv(results, compiled.plan), output, bom=True)
     elif fmt == "json":
-        _emit(json.dumps(_json(results, compiled, traces), ensure_ascii=False, indent=1) + "\n", output)
+        data = _json(results, compiled, traces)
+        # indented JSON goes through Python's slow encoder: long row lists are written compactly
+        indent = 1 if len(data["unmatched"]) + len(data["rejected"]) < 10_000 else None
+        _emit(json.dumps(data, ensure_ascii=False, indent=indent) + "\n", output)
     else:
         text = _table(results, compiled.plan)
         if traces is not None:

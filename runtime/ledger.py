@@ -6,6 +6,7 @@ The files themselves (CSV, XLSX, JSONL) are read by `sources`.
 """
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -108,13 +109,21 @@ def read_ledger(paths, plan: Plan, period: tuple[date, date], sheet: str | None 
     `progress`, when given, is called with the number of rows read since its last call."""
     ledger = Ledger()
     checker = _RowChecker(plan, period)
-    for path in paths:
-        try:
-            table = open_table(path, sheet)
-            _read_table(table, checker, ledger, progress)
-        except SourceError as error:
-            raise LedgerError(str(error)) from error
-    _inherit_item_cells(ledger, checker.outside)
+    # a million new rows would trigger full garbage collections that walk every row so far,
+    # and rows hold no cycles: collect once at the end instead
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for path in paths:
+            try:
+                table = open_table(path, sheet)
+                _read_table(table, checker, ledger, progress)
+            except SourceError as error:
+                raise LedgerError(str(error)) from error
+        _inherit_item_cells(ledger, checker.outside)
+    finally:
+        if collecting:
+            gc.enable()
     return ledger
 
 
@@ -230,7 +239,9 @@ class _RowChecker:
         unit, sub_unit, event, level, publication, form, category, tags, problems = self.shape_of(tuple(cells[SHAPE]))
         if problems[0]:
             return problems[0]
-        item = self.normal(cells[ITEM]) if cells[ITEM] else None
+        item = cells[ITEM]
+        # item codes are nearly all distinct, so a memo would only grow; a plain code is already normal
+        item = (item if item.isascii() and item.isalnum() else normalize(item) or None) if item else None
         if not (self.period[0] <= when <= self.period[1]):
             if event == "报送" and item:
                 self.outside.setdefault(item, (unit, category, tags,

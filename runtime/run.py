@@ -53,9 +53,9 @@ def evaluate_ledger(plan: Plan, paths, year: int | None = None, parameters=None,
     for unit in plan.policy.units:
         results = {d.name: evaluation.output(d.name, unit.name) for d in plan.policy.outputs}
         units.append(UnitResult(unit.name, unit.group, results))
-    used = evaluation.recognized()
-    counted = [r for r in ledger.rows if id(r) in used]
-    unmatched = [r for r in ledger.rows if id(r) not in used]
+    unused = evaluation.unrecognized()       # usually far fewer than the rows used
+    counted = [r for r in ledger.rows if id(r) not in unused]
+    unmatched = [r for r in ledger.rows if id(r) in unused]
     return Results(plan.policy.title, period, units, counted, unmatched, ledger.rejected,
                    ledger.notices + evaluation.notices, evaluation)
 
