@@ -47,9 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         for output in plan.policy.outputs:
             evaluation.output(output.name, unit.name)
     lap("outputs")
-    used = evaluation.recognized()
-    counted = [r for r in ledger.rows if id(r) in used]
-    unmatched = [r for r in ledger.rows if id(r) not in used]
+    unused = evaluation.unrecognized()       # as runtime/run.py accounts for rows
+    counted = [r for r in ledger.rows if id(r) not in unused]
+    unmatched = [r for r in ledger.rows if id(r) in unused]
     lap("accounting")
     total = sum(seconds for _, seconds, _ in times)
     print(f"{len(ledger.rows)} rows, {len(counted)} counted, {len(unmatched)} unmatched, {total:.2f} s")

@@ -752,15 +752,11 @@ class Evaluation:
             return self.rows_by_unit.get(unit, [])
         return [r for e in pattern.events for r in self.rows_by_event.get((unit, e), ())]
 
-    def recognized(self) -> set[int]:
-        """id() of every row the policy uses: matched by a clause (even where an exception zeroes
-        it or 取最高 drops it), counted by a 条数 anywhere in the policy, or evidence that made a
-        rule apply. Taken over the whole plan, so it does not depend on which branches ran."""
-        return set(map(id, self.rows)) - self.unrecognized()
-
     def unrecognized(self) -> set[int]:
-        """id() of every row the policy does not use: the complement of recognized(), and usually
-        much smaller, since most buckets are used whole."""
+        """id() of every row the policy does not use. A row is used when a clause matches it (even
+        where an exception zeroes it or 取最高 drops it), a 条数 anywhere in the policy counts it, or
+        it is evidence that made a rule apply. Taken over the whole plan, so it does not depend on
+        which branches ran; usually far smaller than the used rows, since most buckets are used whole."""
         whole: set[int] = set()       # id() of buckets all of whose rows are used
         used: set[int] = set()        # id() of rows used from the other buckets
         evidence: dict[int, tuple[ir.RowPattern, set]] = {}    # id(pattern) -> (pattern, items it is evidence for)

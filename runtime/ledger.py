@@ -218,8 +218,6 @@ class _RowChecker:
         self.normal = _Memo(normalize)
         self.dates = _Memo(_parse_date)
         self.numbers = _Memo(_parse_number)
-        self.unit_of = _Memo(self._unit)
-        self.level_of = _Memo(self._level)
         self.tags_of = _Memo(lambda text: frozenset(self.normal(t) for t in _TAG_SPLIT.split(text) if t.strip()))
         self.shape_of = _Memo(self._shape)
         # 报送 rows dated outside the period still give their items 类别, 标记 and 字数
@@ -274,7 +272,7 @@ class _RowChecker:
         """The descriptive cells (单位 … 标记) read once per distinct combination: the policy's names
         and three problems, reported in order (unit or event; level; publication) around the date check."""
         unit_cell, event_cell, publication_cell, level_cell, form, category, tags = cells
-        unit, sub_unit, problem = self.unit_of(unit_cell)
+        unit, sub_unit, problem = self._unit(unit_cell)
         event = self.events.get(self.normal(event_cell))
         early = level_problem = publication_problem = None
         if problem:
@@ -283,7 +281,7 @@ class _RowChecker:
             early = (EVENT, f"事项「{event_cell}」不是政策声明的事项", did_you_mean(self.normal(event_cell), list(self.events)))
         level = None
         if level_cell:
-            level, problem = self.level_of(level_cell)
+            level, problem = self._level(level_cell)
             level_problem = (LEVEL, *problem) if problem else None
         elif event in ("采用", "批示"):
             level_problem = LEVEL, f"「{event}」必须写明级别", "填 国家、省、市 或 县"

@@ -36,7 +36,6 @@ class Table:
     file: str
     header: list[str]
     records: Iterator[tuple[int, list[str], Problem | None]]
-    size_hint: int          # about how many records follow, for a progress bar
     format: str             # "csv", "xlsx" or "jsonl"
     encoding: str | None = None
 
@@ -99,8 +98,7 @@ def _csv(path: Path, text: str, encoding: str, damaged: bool) -> Table:
     header = next(reader, None)
     if not header or not any(c.strip() for c in header):
         raise SourceError(f"{path}: 台账是空的，第1行应当是表头")
-    return Table(str(path), header, _csv_records(text, reader, len(header), damaged),
-                 text.count("\n"), "csv", encoding)
+    return Table(str(path), header, _csv_records(text, reader, len(header), damaged), "csv", encoding)
 
 
 def _csv_records(text: str, reader, width: int, damaged: bool):
@@ -187,7 +185,7 @@ def _jsonl(path: Path, text: str, encoding: str, damaged: bool) -> Table:
             cells = [_json_cell(value.get(key)) for key in header]
             yield number, cells, (_damage(cells) if damaged else None)
 
-    return Table(str(path), header, records(), len(objects), "jsonl", encoding)
+    return Table(str(path), header, records(), "jsonl", encoding)
 
 
 def _json_cell(value) -> str:
@@ -210,7 +208,7 @@ def _xlsx(path: Path, sheet: str | None) -> Table:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except OSError:
-        raise
+        raise                   # a missing or unreadable file: open_table says so in Chinese
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
         raise SourceError(f"{path}: 不是可以读取的 .xlsx 文件（{type(error).__name__}）") from error
     worksheet = book.worksheets[0] if sheet is None else _sheet(book, sheet, path)
@@ -230,8 +228,7 @@ def _xlsx(path: Path, sheet: str | None) -> Table:
         finally:
             book.close()
 
-    return Table(f"{path}[{worksheet.title}]" if sheet else str(path), header, records(),
-                 worksheet.max_row or 0, "xlsx")
+    return Table(f"{path}[{worksheet.title}]" if sheet else str(path), header, records(), "xlsx")
 
 
 def _sheet(book, name: str, path: Path):
