@@ -47,12 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         for output in plan.policy.outputs:
             evaluation.output(output.name, unit.name)
     lap("outputs")
-    unused = evaluation.unrecognized()       # as runtime/run.py accounts for rows
-    counted = [r for r in ledger.rows if id(r) not in unused]
-    unmatched = [r for r in ledger.rows if id(r) in unused]
+    unmatched = [ledger.rows.row(i) for i in sorted(evaluation.unrecognized())]   # as runtime/run.py does
     lap("accounting")
     total = sum(seconds for _, seconds, _ in times)
-    print(f"{len(ledger.rows)} rows, {len(counted)} counted, {len(unmatched)} unmatched, {total:.2f} s")
+    print(f"{len(ledger.rows)} rows, {len(ledger.rows) - len(unmatched)} counted, {len(unmatched)} unmatched, "
+          f"{total:.2f} s")
     previous = 0
     for name, seconds, full in times:
         print(f"  {name:<11} {seconds:7.3f} s  {seconds / total:6.1%}  full collections {full - previous}")

@@ -231,10 +231,10 @@ def _score(policy: str, ledgers, year, params, compiled=None, sheet=None):
 
 
 def _compiled(policy: str):
-    """The compiled policy; one with errors is shown and stops the command."""
-    from govrule.compiler.pipeline import compile_file
+    """The compiled policy (from the plan cache when unchanged); one with errors is shown and stops the command."""
+    from govrule.compiler.cache import compile_cached
 
-    compiled = compile_file(policy)
+    compiled = compile_cached(policy)
     if not compiled.ok:
         _print_diagnostics(compiled.diagnostics.sorted(), compiled.source, err=True)
         click.echo(f"{policy}：政策有错误，无法打分（先运行 govrule check）", err=True)
@@ -250,7 +250,7 @@ def _report_rows(results, limit: int = 30) -> None:
             click.echo(f"{kind}：{entry}", err=True)
         if len(entries) > limit:
             click.echo(f"{kind}：……另有 {len(entries) - limit} 条；{more}", err=True)
-    click.echo(f"台账：计分 {len(results.counted)} 行，未匹配 {len(results.unmatched)} 行，"
+    click.echo(f"台账：计分 {results.rows_counted} 行，未匹配 {len(results.unmatched)} 行，"
                f"拒绝 {len(results.rejected)} 行", err=True)
 
 
@@ -349,7 +349,7 @@ def _json(results, compiled, traces=None) -> dict:
         "period": {"from": results.period.start.isoformat(), "to": results.period.end.isoformat()},
         "units": [{"unit": u.unit, "group": u.group, "results": {k: json_value(v) for k, v in u.results.items()}}
                   for u in results.units],
-        "rows": {"counted": len(results.counted), "unmatched": len(results.unmatched),
+        "rows": {"counted": results.rows_counted, "unmatched": len(results.unmatched),
                  "rejected": len(results.rejected)},
         "diagnostics": [d.to_json() for d in compiled.diagnostics.sorted()],
         "notices": list(results.notices),

@@ -5,6 +5,7 @@ Traditional characters become simplified, full-width becomes half-width, and sur
 """
 from __future__ import annotations
 
+import sys
 import unicodedata
 from functools import lru_cache
 
@@ -23,6 +24,19 @@ def normalize(text: str) -> str:
 
 @lru_cache(maxsize=None)
 def to_simplified(text: str) -> str:
-    from zhconv import convert  # loaded on first use: its tables take a moment to read
+    return _converter()(text, "zh-cn")
 
-    return convert(text, "zh-cn")
+
+@lru_cache(maxsize=1)
+def _converter():
+    """zhconv's convert, loaded on first use: its tables take a moment to read."""
+    if "pkg_resources" in sys.modules:
+        from zhconv import convert
+        return convert
+    # zhconv tries pkg_resources (~0.1 s to import) before reading its table from its own folder
+    sys.modules["pkg_resources"] = None
+    try:
+        from zhconv import convert
+    finally:
+        del sys.modules["pkg_resources"]
+    return convert

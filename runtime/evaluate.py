@@ -10,9 +10,8 @@ few multiplications however many rows there are. Item combination (取最高) an
 look at the item split pieces where they must. Quantities are computed per (unit, period) on
 demand and remembered, in the order the compiler's graph allows.
 
-Every row is read once, when it is put into its bucket; its date and item are copied into
-columns beside it then, because later passes over a million scattered Row objects cost far
-more than passes over a compact list.
+Rows are indices into the ledger's columns (`rows.LedgerRows`): a bucket is a list of indices
+with its dates and items copied beside them, and a row's other cells are its bucket's shape.
 
 An explanation needs one Contribution per row and rule. Those are made only when asked for
 (`matches`, `matches_of`, `contributions`), from the same pieces, so a plain evaluation pays
@@ -28,12 +27,12 @@ from datetime import date
 from fractions import Fraction
 from functools import cached_property
 from itertools import accumulate, compress
-from operator import attrgetter, not_
+from operator import attrgetter, ne, not_
 
 from govrule.compiler import ir
 from govrule.compiler.lower import Plan
 
-from .ledger import Row
+from .rows import LedgerRows, Row, Shape
 from .periods import Span as PeriodSpan
 from .periods import subdivide
 
@@ -41,11 +40,8 @@ Value = Fraction | bool | None
 ZERO = Fraction(0)
 ONE = Fraction(1)
 
-# what a row pattern can see of a row without its dates, amounts or item
+# what a row pattern can see of a Row without its dates, amounts or item (a Shape's names)
 _NAMES = attrgetter("unit", "event", "level", "publication", "form", "category", "tags")
-_DATE = attrgetter("date")
-_FILE = attrgetter("file")
-_ITEM = attrgetter("item")
 _SLOT = 1 << 32          # _combine_items packs (piece, position) into one int: piece * _SLOT + position
 
 
@@ -75,33 +71,44 @@ class Selection:
 
 @dataclass(slots=True, eq=False)
 class _Rows:
-    """Rows with their dates and items in columns alongside. What is derived from them is remembered."""
-    rows: list[Row]
+    """Row indices, in ledger order, with their dates alongside and their items when asked for
+    (item codes are a million distinct strings: only item-level rules need to read them).
+    What is derived from them is remembered."""
+    indices: list[int]
     dates: list[date]
-    items: list[str | None]
+    column: list[str]                     # the ledger's item column
     whole: bool = False                   # a whole bucket, which lives as long as the evaluation
+    _items: list[str] | None = None
     _days: tuple | None = None
     _item_set: set | None = None
 
     @classmethod
-    def of(cls, rows: list[Row]) -> "_Rows":
-        return cls(rows, list(map(_DATE, rows)), list(map(_ITEM, rows)))
+    def of(cls, ledger: LedgerRows, indices: list[int], whole: bool = False) -> "_Rows":
+        return cls(indices, list(map(ledger.dates.__getitem__, indices)), ledger.items, whole)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.indices)
+
+    @property
+    def items(self) -> list[str]:
+        """Each row's item, "" for a row without one."""
+        if self._items is None:
+            self._items = list(map(self.column.__getitem__, self.indices))
+        return self._items
 
     def where(self, mask: list[bool]) -> "_Rows":
         """The rows whose mask is true, in the same order."""
-        return _Rows(list(compress(self.rows, mask)), list(compress(self.dates, mask)),
-                     list(compress(self.items, mask)))
+        items = None if self._items is None else list(compress(self._items, mask))
+        return _Rows(list(compress(self.indices, mask)), list(compress(self.dates, mask)), self.column,
+                     _items=items)
 
     def split(self, mask: list[bool] | None) -> tuple["_Rows", "_Rows"]:
         """(the rows whose mask is true, the others); None means all true. A side with every row
         is this object itself, which keeps what it remembers and whether it is a whole bucket."""
         if mask is None or all(mask):
-            return self, _Rows([], [], [])
+            return self, _Rows([], [], self.column)
         if not any(mask):
-            return _Rows([], [], []), self
+            return _Rows([], [], self.column), self
         return self.where(mask), self.where(list(map(not_, mask)))
 
     def days(self) -> tuple[list[date], list[int]]:
@@ -114,7 +121,7 @@ class _Rows:
         return self._days
 
     def item_set(self) -> set:
-        """The items (None among them for rows without one)."""
+        """The items ("" among them for rows without one)."""
         if self._item_set is None:
             self._item_set = set(self.items)
         return self._item_set
@@ -155,13 +162,13 @@ class _Score:
 class Evaluation:
     """The results of one plan over one ledger."""
 
-    def __init__(self, plan: Plan, rows: list[Row], period: PeriodSpan,
+    def __init__(self, plan: Plan, rows: LedgerRows | list[Row], period: PeriodSpan,
                  parameters: dict[str, Fraction] | None = None) -> None:
         self.plan = plan
         self.parameters = parameters or {}      # --param overrides
         self.policy = plan.policy
         self.period = period
-        self.rows = rows
+        self.ledger = rows if isinstance(rows, LedgerRows) else LedgerRows.of(rows)
         self.notices: list[str] = []            # rows scored, but not as written (分值 over its cap)
         self._cache: dict[tuple, Value] = {}
         self._names_memo: dict[int, dict[tuple, bool]] = defaultdict(dict)   # id(pattern) -> names -> match
@@ -172,12 +179,17 @@ class Evaluation:
         self._contributions: dict[tuple[str, str], list[Contribution]] = {}
         self._matches: dict[str, list[Contribution]] | None = None
         self._matches_of: dict[tuple[str, str], list[Contribution]] | None = None
-        self._contribution_of: dict[tuple, Contribution] = {}
-        self._buckets = _bucket(rows)                      # (names, rows) pairs
+        self._contribution_of: dict[tuple, Contribution] = {}   # (index, block, clause) -> its match
+        self._buckets = _bucket(self.ledger)               # (shape, rows) pairs
         self._runs: dict[tuple[str, str], list[_Run]] = defaultdict(list)   # (block, unit) -> runs
         self._match_rows()
 
-    # ------------------------------------------------------------ rows, looked up lazily
+    # ------------------------------------------------------------ rows as objects, for explanations
+
+    @cached_property
+    def rows(self) -> list[Row]:
+        """Every row as a Row, in ledger order (made only when asked for)."""
+        return list(self.ledger)
 
     @cached_property
     def rows_by_unit(self) -> dict[str, list[Row]]:
@@ -202,11 +214,6 @@ class Evaluation:
             found[row.unit, row.event].append(row)
         return found
 
-    @cached_property
-    def _file_order(self) -> dict[str, int]:
-        """Each ledger file's place: with row numbers, the ledger order of rows from different buckets."""
-        return {f: i for i, f in enumerate(dict.fromkeys(map(_FILE, self.rows)))}
-
     # ------------------------------------------------------------ rows -> clauses
 
     def _match_rows(self) -> None:
@@ -214,50 +221,49 @@ class Evaluation:
         at names only, else row by row. Reviewed rows (按分值计分) get their notices here, in ledger order."""
         dispatch, static = self.plan.dispatch, self.plan.static_events
         blocks = self.policy.blocks
-        noticed: list[tuple[Row, str]] = []
-        for names, rows in self._buckets:
-            candidates = dispatch.get(names[1])
+        noticed: list[tuple[int, str]] = []
+        for shape, rows in self._buckets:
+            names = shape.names
+            candidates = dispatch.get(shape.event)
             if not candidates:
                 continue
-            if names[1] in static:
-                groups = {self._static_choice(candidates, names, rows.rows[0]): rows}
+            if shape.event in static:
+                groups = {self._static_choice(candidates, names, rows.indices[0]): rows}
             else:
                 groups = self._choices_by_row(candidates, names, rows)
             for chosen, members in groups.items():
                 for b, c, zeroed in chosen:
                     clause = blocks[b].clauses[c]
-                    base = ZERO if zeroed else self._row_base(clause, members.rows[0])
-                    self._runs[blocks[b].name, names[0]].append(_Run(b, c, clause, zeroed, names, members, base))
-                    if clause.reviewed and not zeroed:
-                        noticed += [(row, text) for row in members.rows
-                                    if (text := self._points_notice(clause, row)) is not None]
+                    base = ZERO if zeroed else self._row_base(clause, shape)
+                    self._runs[blocks[b].name, shape.unit].append(_Run(b, c, clause, zeroed, names, members, base))
+                    text = None if zeroed or not clause.reviewed else self._points_notice(clause, shape)
+                    if text is not None:
+                        noticed += [(i, f"{self.ledger.place(i)}:分值: {text}") for i in members.indices]
         if noticed:       # in ledger order; the sort is stable, so a row's clauses keep their order
-            wanted = {id(row) for row, _ in noticed}
-            place = {id(row): i for i, row in enumerate(self.rows) if id(row) in wanted}
-            noticed.sort(key=lambda pair: place[id(pair[0])])
+            noticed.sort(key=lambda pair: pair[0])
             self.notices += [text for _, text in noticed]
 
-    def _static_choice(self, candidates, names: tuple, row: Row) -> tuple:
+    def _static_choice(self, candidates, names: tuple, index: int) -> tuple:
         chosen = self._choices.get(names)
         if chosen is None:
-            chosen = self._choices[names] = self._choose(candidates, names, row)
+            chosen = self._choices[names] = self._choose(candidates, names, index)
         return chosen
 
     def _choices_by_row(self, candidates, names: tuple, rows: _Rows) -> dict[tuple, _Rows]:
         """A bucket split by what each of its rows is chosen for (an event whose clauses look past names)."""
-        groups: dict[tuple, list[Row]] = defaultdict(list)
-        for row in rows.rows:
-            groups[self._choose(candidates, names, row)].append(row)
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        for index in rows.indices:
+            groups[self._choose(candidates, names, index)].append(index)
         if len(groups) == 1:
             return {chosen: rows for chosen in groups}
-        return {chosen: _Rows.of(members) for chosen, members in groups.items()}
+        return {chosen: _Rows.of(self.ledger, members) for chosen, members in groups.items()}
 
-    def _choose(self, candidates, names: tuple, row: Row) -> tuple[tuple[int, int, bool], ...]:
+    def _choose(self, candidates, names: tuple, index: int) -> tuple[tuple[int, int, bool], ...]:
         """The clauses that score a row, one per block under 取最具体, as (block, clause, zeroed by an exception)."""
         blocks = self.policy.blocks
         by_block: dict[int, list[int]] = {}
         for b, c in candidates:
-            if self._match(blocks[b].clauses[c].pattern, names, row):
+            if self._match(blocks[b].clauses[c].pattern, names, index):
                 by_block.setdefault(b, []).append(c)
         chosen = []
         for b, found in by_block.items():
@@ -265,54 +271,53 @@ class Evaluation:
             if blocks[b].row_mode == "most_specific":
                 found = [max(found, key=lambda c: clauses[c].pattern.specificity)]
             for c in found:
-                chosen.append((b, c, any(self._match(e, names, row) for e in clauses[c].exceptions)))
+                chosen.append((b, c, any(self._match(e, names, index) for e in clauses[c].exceptions)))
         return tuple(chosen)
 
-    def _row_choice(self, row: Row) -> tuple:
-        candidates = self.plan.dispatch.get(row.event)
+    def _row_choice(self, index: int) -> tuple:
+        shape = self.ledger.shapes[index]
+        candidates = self.plan.dispatch.get(shape.event)
         if not candidates:
             return ()
-        names = _NAMES(row)
-        if row.event in self.plan.static_events:
-            return self._static_choice(candidates, names, row)
-        return self._choose(candidates, names, row)
+        if shape.event in self.plan.static_events:
+            return self._static_choice(candidates, shape.names, index)
+        return self._choose(candidates, shape.names, index)
 
-    def occurrences(self, row: Row) -> Fraction:
+    def occurrences(self, row: Row | Shape) -> Fraction:
         return row.count if self.plan.events[row.event].counts else ONE
 
-    def _row_base(self, clause: ir.Clause, row: Row) -> Fraction:
+    def _row_base(self, clause: ir.Clause, shape: Shape) -> Fraction:
         """A row's points under a clause, before item combination, escalation and multipliers.
         A share of a unit quantity (基础分的10%) is filled in later, per unit."""
         if clause.share_of is not None:
             return ZERO
         if clause.reviewed:
-            value = ZERO if row.points is None else row.points
-            base = value * self.occurrences(row) * clause.points
+            value = ZERO if shape.points is None else shape.points
+            base = value * self.occurrences(shape) * clause.points
         else:
-            base = clause.points * self.occurrences(row)
+            base = clause.points * self.occurrences(shape)
         if clause.row_cap is not None and abs(base) > clause.row_cap:
             base = clause.row_cap if base > 0 else -clause.row_cap
         return base
 
-    def _points_notice(self, clause: ir.Clause, row: Row) -> str | None:
-        """Why a reviewed row (按分值计分) does not score its 分值 as written, if it does not."""
+    def _points_notice(self, clause: ir.Clause, shape: Shape) -> str | None:
+        """Why reviewed rows (按分值计分) do not score their 分值 as written, if they do not."""
         if clause.share_of is not None:
             return None
-        where = f"{row.file}:{row.row}:分值"
-        if row.points is None:
-            return f"{where}: 「{clause.text}」按分值计分，但这一行没有分值，按0分计"
-        if clause.row_cap is not None and row.points > clause.row_cap:
+        if shape.points is None:
+            return f"「{clause.text}」按分值计分，但这一行没有分值，按0分计"
+        if clause.row_cap is not None and shape.points > clause.row_cap:
             cap = number_text(clause.row_cap)
-            return f"{where}: 分值{number_text(row.points)}超过最高{cap}分，按{cap}分计"
+            return f"分值{number_text(shape.points)}超过最高{cap}分，按{cap}分计"
         return None
 
     # ------------------------------------------------------------ patterns
 
     def matches_pattern(self, pattern: ir.RowPattern, row: Row) -> bool:
-        return self._match(pattern, _NAMES(row), row)
+        return self._match(pattern, _NAMES(row), row.index)
 
-    def _match(self, pattern: ir.RowPattern, names: tuple, row: Row) -> bool:
-        return self._names_match(pattern, names) and self._row_match(pattern, row)
+    def _match(self, pattern: ir.RowPattern, names: tuple, index: int) -> bool:
+        return self._names_match(pattern, names) and self._row_match(pattern, index)
 
     def _names_match(self, pattern: ir.RowPattern, names: tuple) -> bool:
         memo = self._names_memo[id(pattern)]
@@ -321,18 +326,22 @@ class Evaluation:
             found = memo[names] = _names_match(pattern, names, self.plan.unit_groups)
         return found
 
-    def _row_match(self, pattern: ir.RowPattern, row: Row) -> bool:
+    def _row_match(self, pattern: ir.RowPattern, index: int) -> bool:
         """The part of a pattern that names cannot decide: amounts, length, dates, the rest of the item."""
-        if pattern.min_amount is not None and row.count < pattern.min_amount:
+        ledger = self.ledger
+        if pattern.min_amount is not None and ledger.shapes[index].count < pattern.min_amount:
             return False
-        if pattern.min_length is not None and (row.length is None or row.length < pattern.min_length):
+        if pattern.min_length is not None:
+            length = ledger.lengths[index]
+            if length is None or length < pattern.min_length:
+                return False
+        if pattern.date_from is not None and ledger.dates[index] < pattern.date_from:
             return False
-        if pattern.date_from is not None and row.date < pattern.date_from:
+        if pattern.date_until is not None and ledger.dates[index] > pattern.date_until:
             return False
-        if pattern.date_until is not None and row.date > pattern.date_until:
-            return False
+        item = ledger.items[index]
         for condition in pattern.item_conditions:
-            if self.item_has(row, condition.pattern) != condition.exists:
+            if (bool(item) and item in self._items_with(condition.pattern)) != condition.exists:
                 return False
         return True
 
@@ -345,7 +354,7 @@ class Evaluation:
                 found = list(found if condition.exists else map(not_, found))
                 mask = found if mask is None else list(map(min, mask, found))
             return mask
-        return [self._row_match(pattern, row) for row in rows.rows]
+        return [self._row_match(pattern, index) for index in rows.indices]
 
     def _filter(self, pattern: ir.RowPattern, rows: _Rows) -> _Rows:
         """The rows (of a bucket whose names match) that satisfy the rest of the pattern; the same
@@ -355,11 +364,11 @@ class Evaluation:
 
     def _matching(self, pattern: ir.RowPattern):
         """(names, rows) for every bucket with rows that match the pattern."""
-        for names, rows in self._buckets:
-            if self._names_match(pattern, names):
+        for shape, rows in self._buckets:
+            if self._names_match(pattern, shape.names):
                 rows = self._filter(pattern, rows)
                 if rows:
-                    yield names, rows
+                    yield shape.names, rows
 
     def _items_with(self, pattern: ir.RowPattern) -> set[str]:
         """Every item that has a row matching the pattern (never None or empty)."""
@@ -368,7 +377,6 @@ class Evaluation:
             found = set()
             for _, rows in self._matching(pattern):
                 found |= rows.item_set()
-            found.discard(None)
             found.discard("")
             self._with_items[id(pattern)] = found
         return found
@@ -444,33 +452,34 @@ class Evaluation:
                 if id(clause) not in shares:
                     shares[id(clause)] = self.value(clause.share_of, unit, self.period)
                 whole = shares[id(clause)]
-                base = clause.points * whole * self.occurrences(run.rows.rows[0]) if whole is not None else ZERO
+                base = clause.points * whole * self.occurrences(self.ledger.shapes[run.rows.indices[0]]) if whole is not None else ZERO
                 pieces.append(_Piece(run, run.rows, base))
             elif clause.later_points is not None:
-                pieces += [_Piece(run, _Rows.of(rows), base) for base, rows in escalated[id(clause)][id(run)].items()]
+                pieces += [_Piece(run, _Rows.of(self.ledger, rows), base)
+                           for base, rows in escalated[id(clause)][id(run)].items()]
             else:
                 pieces.append(_Piece(run, run.rows, run.base))
         return pieces
 
-    def _escalate(self, clause: ir.Clause, runs: list[_Run]) -> dict[int, dict[Fraction, list[Row]]]:
-        """第一次扣10分，第二次起每次扣20分: occurrences counted in date order over the period.
-        Returns id(run) -> base -> rows."""
-        found: dict[int, dict[Fraction, list[Row]]] = {id(run): defaultdict(list) for run in runs}
-        ordered = sorted(((row, run) for run in runs for row in run.rows.rows),
-                         key=lambda pair: (pair[0].date, pair[0].file, pair[0].row))
+    def _escalate(self, clause: ir.Clause, runs: list[_Run]) -> dict[int, dict[Fraction, list[int]]]:
+        """第一次扣10分，第二次起每次扣20分: occurrences counted in date order, then ledger order,
+        over the period. Returns id(run) -> base -> row indices."""
+        found: dict[int, dict[Fraction, list[int]]] = {id(run): defaultdict(list) for run in runs}
+        ordered = sorted((day, index, run) for run in runs for day, index in zip(run.rows.dates, run.rows.indices))
+        shapes = self.ledger.shapes
         seen = ZERO
-        for row, run in ordered:
-            times = self.occurrences(row)
+        for _, index, run in ordered:
+            times = self.occurrences(shapes[index])
             first = max(ZERO, min(times, 1 - seen))
-            found[id(run)][clause.points * first + clause.later_points * (times - first)].append(row)
+            found[id(run)][clause.points * first + clause.later_points * (times - first)].append(index)
             seen += times
         return found
 
     def _combine_items(self, block: ir.Block, pieces: list[_Piece]) -> list[_Piece]:
         """取最高 (max): an item keeps its highest base, the earliest row on a tie; 只计一次 (once): its
-        earliest row. A row without an item is an item of its own. Pieces split into kept and dropped.
-        This loop sees every matched row, so it reads the item column and claims an item with a
-        plain int: no tuples to wake the garbage collector, which would scan every Row."""
+        earliest row (by date, then ledger order). A row without an item is an item of its own.
+        Pieces split into kept and dropped. This loop sees every matched row, so it claims an
+        item with a plain int: piece * _SLOT + position."""
         if block.item_mode == "max":       # highest base first, so that a later piece can win only a tie
             levels = {base: i for i, base in enumerate(sorted({p.base for p in pieces}))}
             level = [levels[p.base] for p in pieces]
@@ -482,35 +491,30 @@ class Evaluation:
         claim = best.setdefault
         for i in order:
             rows = pieces[i].rows
-            for position, item in enumerate(rows.items):
-                entry = i * _SLOT + position
-                key = item or id(rows.rows[position])
-                held = claim(key, entry)
-                if held != entry and level[held // _SLOT] == level[i] and self._earlier(
-                        rows.rows[position], pieces[held // _SLOT].rows.rows[held % _SLOT]):
-                    best[key] = entry
-        winners: dict[int, list[int]] = defaultdict(list)
-        for entry in best.values():
-            winners[entry // _SLOT].append(entry % _SLOT)
+            keys = rows.items
+            if "" in keys:
+                keys = [item or ~index for item, index in zip(keys, rows.indices)]
+            entries = range(i * _SLOT, i * _SLOT + len(keys))
+            held = list(map(claim, keys, entries))      # claims a piece's unclaimed items in one C-level pass
+            # an item claimed before: taken over only on a tie (same level), by an earlier row
+            for position in compress(range(len(keys)), map(ne, held, entries)):
+                key = keys[position]
+                holder = best[key]
+                if level[holder // _SLOT] == level[i]:
+                    other = pieces[holder // _SLOT].rows
+                    if (rows.dates[position], rows.indices[position]) < (other.dates[holder % _SLOT],
+                                                                          other.indices[holder % _SLOT]):
+                        best[key] = i * _SLOT + position
+        winners = set(best.values())
         combined = []
         for i, piece in enumerate(pieces):
-            won = [False] * len(piece.rows)
-            for position in winners.get(i, ()):
-                won[position] = True
+            won = list(map(winners.__contains__, range(i * _SLOT, i * _SLOT + len(piece.rows))))
             kept, dropped = piece.rows.split(won)
             if kept:
                 combined.append(_Piece(piece.run, kept, piece.base))
             if dropped:
                 combined.append(_Piece(piece.run, dropped, piece.base, kept=False))
         return combined
-
-    def _earlier(self, row: Row, other: Row) -> bool:
-        """Whether a row comes first by date, then by place in the ledger."""
-        if row.date != other.date:
-            return row.date < other.date
-        if row.row != other.row:
-            return row.row < other.row
-        return row.file != other.file and self._file_order[row.file] < self._file_order[other.file]
 
     def _multiply(self, block: ir.Block, piece: _Piece) -> list[_Piece]:
         """A kept piece split by which multipliers apply to its rows (names decide most of them at once)."""
@@ -606,20 +610,20 @@ class Evaluation:
         self._matches = {b.name: [] for b in blocks}
         self._matches_of = defaultdict(list)
         for row in self.rows:
-            for b, c, zeroed in self._row_choice(row):
+            for b, c, zeroed in self._row_choice(row.index):
                 clause = blocks[b].clauses[c]
-                base = ZERO if zeroed else self._row_base(clause, row)
+                base = ZERO if zeroed else self._row_base(clause, self.ledger.shapes[row.index])
                 match = Contribution(blocks[b].name, base, base, ONE, row.date, row, clause, (), zeroed)
                 self._matches[match.block].append(match)
                 self._matches_of[match.block, row.unit].append(match)
-                self._contribution_of[id(row), b, c] = match
+                self._contribution_of[row.index, b, c] = match
         for score in self._scores.values():
             self._apply(score)
 
     def _apply(self, score: _Score) -> None:
         for piece in score.pieces:
-            for row in piece.rows.rows:
-                match = self._contribution_of[id(row), piece.run.block, piece.run.index]
+            for index in piece.rows.indices:
+                match = self._contribution_of[index, piece.run.block, piece.run.index]
                 match.base, match.points, match.factor = piece.base, piece.points, piece.factor
                 match.multipliers, match.kept = piece.multipliers, piece.kept
 
@@ -723,7 +727,7 @@ class Evaluation:
         if counts is None:
             by_unit: dict[str, list[tuple[Fraction, _Rows]]] = defaultdict(list)
             for names, rows in self._matching(pattern):
-                by_unit[names[0]].append((self.occurrences(rows.rows[0]), rows))
+                by_unit[names[0]].append((self.occurrences(self.ledger.shapes[rows.indices[0]]), rows))
             counts = self._counts[id(pattern)] = {u: _dated(found) for u, found in by_unit.items()}
         return _total(counts.get(unit, ()), period)
 
@@ -740,9 +744,9 @@ class Evaluation:
                 items |= rows.item_set()
             else:
                 items.update(item for item, day in zip(rows.items, rows.dates) if period.start <= day <= period.end)
-            if None in items or "" in items:
-                items -= {None, ""}
-                items.update(id(row) for row, item, day in zip(rows.rows, rows.items, rows.dates)
+            if "" in items:
+                items.discard("")
+                items.update(~index for index, item, day in zip(rows.indices, rows.items, rows.dates)
                              if not item and period.start <= day <= period.end)
         return Fraction(len(items))
 
@@ -753,19 +757,19 @@ class Evaluation:
         return [r for e in pattern.events for r in self.rows_by_event.get((unit, e), ())]
 
     def unrecognized(self) -> set[int]:
-        """id() of every row the policy does not use. A row is used when a clause matches it (even
+        """The index of every row the policy does not use. A row is used when a clause matches it (even
         where an exception zeroes it or 取最高 drops it), a 条数 anywhere in the policy counts it, or
         it is evidence that made a rule apply. Taken over the whole plan, so it does not depend on
         which branches ran; usually far smaller than the used rows, since most buckets are used whole."""
         whole: set[int] = set()       # id() of buckets all of whose rows are used
-        used: set[int] = set()        # id() of rows used from the other buckets
+        used: set[int] = set()        # indices of rows used from the other buckets
         evidence: dict[int, tuple[ir.RowPattern, set]] = {}    # id(pattern) -> (pattern, items it is evidence for)
 
         def use(rows: _Rows) -> None:
             if rows.whole:
                 whole.add(id(rows))
             else:
-                used.update(map(id, rows.rows))
+                used.update(rows.indices)
 
         def cite(pattern: ir.RowPattern, items: set) -> None:
             """The rows of these items that match the pattern's 有…的 conditions made it apply: evidence."""
@@ -788,14 +792,13 @@ class Evaluation:
                 if _cites(pattern):
                     cite(pattern, rows.item_set())
         for pattern, items in evidence.values():
-            items.discard(None)
             items.discard("")
             for _, rows in self._matching(pattern):
                 use(rows.where(list(map(items.__contains__, rows.items))))
         unused: set[int] = set()
         for _, rows in self._buckets:
             if id(rows) not in whole:
-                unused.update(i for i in map(id, rows.rows) if i not in used)
+                unused.update(i for i in rows.indices if i not in used)
         return unused
 
     def scope(self, unit: str, within_group: bool) -> tuple[str, ...]:
@@ -898,24 +901,11 @@ def _compare(op: str, left: Value, right: Value) -> Value:
             "==": left == right, "!=": left != right}[op]
 
 
-def _bucket(rows: list[Row]) -> list[tuple[tuple, _Rows]]:
-    """Rows by everything a clause can tell apart without dates, lengths or items: _NAMES, and
-    the 数量 and 分值 cells. The reader shares one Fraction per distinct cell, so the cells'
-    identity splits rows by amount without hashing fractions; equal amounts in different
-    objects only make more buckets. Each bucket keeps its rows in ledger order, with their
-    dates and items read now, while the row is at hand."""
-    columns: dict[tuple, tuple[list, list, list]] = {}
-    for row in rows:
-        key = (row.unit, row.event, row.level, row.publication, row.form, row.category, row.tags,
-               id(row.count), id(row.points))
-        found = columns.get(key)
-        if found is None:
-            found = columns[key] = ([], [], [])
-        members, dates, items = found
-        members.append(row)
-        dates.append(row.date)
-        items.append(row.item)
-    return [(key[:7], _Rows(*found, whole=True)) for key, found in columns.items()]
+def _bucket(ledger: LedgerRows) -> list[tuple[Shape, _Rows]]:
+    """Rows by shape: everything a clause can tell apart without dates, lengths or items. The
+    reader makes one Shape per distinct combination of cells, so equal shapes are nearly always
+    one object; two equal ones only make two buckets. Each bucket keeps its rows in ledger order."""
+    return [(shape, _Rows.of(ledger, indices, whole=True)) for shape, indices in ledger.groups().items()]
 
 
 def _names_match(pattern: ir.RowPattern, names: tuple, unit_groups: dict[str, ir.Group]) -> bool:

@@ -1,16 +1,24 @@
 """Read ledgers (台账) in the shared format and check every row against the plan.
 
-Each data row ends up either as a `Row` ready to score or as a `Rejection` that says
-file:row:column, why, and what was probably meant. Nothing is dropped without a word.
-The files themselves (CSV, XLSX, JSONL) are read by `sources`.
+Each data row ends up either in the ledger's columns (`rows.LedgerRows`), ready to score, or
+as a `Rejection` that says file:row:column, why, and what was probably meant. Nothing is
+dropped without a word. The files themselves (CSV, XLSX, JSONL) are read by `sources`.
+
+The reader works a batch at a time, column by column: each column's cells go through a memo
+of their distinct values in one `map`, so a million rows cost a few hundred conversions and
+a few C-level passes. Only rows that something flags (a bad date, an unknown unit, a missing
+item) are checked one by one, by the same code that writes their rejection.
 """
 from __future__ import annotations
 
 import gc
+import operator
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from itertools import compress, repeat
 from operator import itemgetter
 
 from govrule.compiler.diagnostics import did_you_mean
@@ -19,14 +27,18 @@ from govrule.compiler.lower import Plan
 from govrule.compiler.normalize import normalize
 from govrule.compiler.numerals import numeral_problem, parse_number
 
-from .sources import SourceError, open_table
+from .rows import LedgerRows, Row, Shape
+from .sources import Batch, SourceError, open_table
+
+__all__ = ["COLUMNS", "Ledger", "LedgerError", "Rejection", "Row", "column_key", "read_ledger"]
 
 # Chinese column name -> English alias, in the order the checker reads them
 COLUMNS = {"日期": "date", "信息编号": "item", "单位": "unit", "事项": "event", "刊物": "publication",
            "级别": "level", "形式": "form", "类别": "category", "标记": "tags", "字数": "length",
            "数量": "count", "分值": "points", "备注": "note"}
 DATE, ITEM, UNIT, EVENT, PUBLICATION, LEVEL, FORM, CATEGORY, TAGS, LENGTH, COUNT, POINTS, NOTE = range(13)
-SHAPE = slice(UNIT, TAGS + 1)   # the cells that describe a row; a ledger has few distinct combinations
+# the cells a Shape is read from, in the order _shape takes them
+SHAPE = (UNIT, EVENT, PUBLICATION, LEVEL, FORM, CATEGORY, TAGS, COUNT, POINTS)
 NAMES = tuple(COLUMNS)
 REQUIRED = (DATE, UNIT, EVENT)
 ITEM_EVENTS = ("报送", "采用", "批示")
@@ -41,6 +53,9 @@ _CHINESE = re.compile(r"^[零〇一二两三四五六七八九十百千万]+$")
 _LEVEL_WORDS = {"国家级": "国家", "中央": "国家", "国务院": "国家", "全国": "国家", "省级": "省", "省委": "省",
                 "省政府": "省", "市级": "市", "地市": "市", "地级": "市", "市委": "市", "市政府": "市",
                 "县级": "县", "区": "县", "区级": "县", "县委": "县", "县政府": "县", "本级": "县"}
+_BAD = object()
+_FIRST = operator.itemgetter(0)
+_FIRST = operator.itemgetter(0)          # a 字数 cell that is not a whole number
 
 ONE = Fraction(1)
 
@@ -63,25 +78,6 @@ class LedgerError(Exception):
     """The file cannot be read as a ledger at all (no such file, no header, missing column)."""
 
 
-@dataclass(slots=True)
-class Row:
-    file: str
-    row: int                 # spreadsheet row number (header = 1); the line in a JSONL file
-    date: date
-    unit: str                # the policy's unit this row counts for
-    event: str
-    item: str | None
-    publication: str | None  # the policy's name when declared, else the normalised cell
-    level: str | None
-    form: str | None
-    category: str | None
-    tags: frozenset
-    length: int | None
-    count: Fraction
-    points: Fraction | None
-    sub_unit: str | None = None
-
-
 @dataclass(frozen=True)
 class Rejection:
     file: str
@@ -98,7 +94,7 @@ class Rejection:
 
 @dataclass
 class Ledger:
-    rows: list[Row] = field(default_factory=list)
+    rows: LedgerRows = field(default_factory=LedgerRows)
     rejected: list[Rejection] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     total: int = 0
@@ -107,65 +103,136 @@ class Ledger:
 def read_ledger(paths, plan: Plan, period: tuple[date, date], sheet: str | None = None, progress=None) -> Ledger:
     """Read one or more ledger files and validate every row against the plan.
     `progress`, when given, is called with the number of rows read since its last call."""
-    ledger = Ledger()
-    checker = _RowChecker(plan, period)
-    # a million new rows would trigger full garbage collections that walk every row so far,
-    # and rows hold no cycles: collect once at the end instead
+    # a million rows make many new objects, and they hold no cycles: no collections meanwhile.
+    # What the reader keeps per row is freed before the collector is back on, so it never scans it.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for path in paths:
-            try:
-                table = open_table(path, sheet)
-                _read_table(table, checker, ledger, progress)
-            except SourceError as error:
-                raise LedgerError(str(error)) from error
-        _inherit_item_cells(ledger, checker.outside)
+        return _read_all(paths, plan, period, sheet, progress)
     finally:
         if collecting:
             gc.enable()
+
+
+def _read_all(paths, plan: Plan, period: tuple[date, date], sheet: str | None, progress) -> Ledger:
+    ledger = Ledger()
+    checker = _RowChecker(plan, period)
+    links = _ItemLinks(checker)
+    for path in paths:
+        try:
+            table = open_table(path, sheet)
+            _read_table(table, checker, links, ledger, progress)
+        except SourceError as error:
+            raise LedgerError(str(error)) from error
+    links.finish(ledger.rows, ledger.notices)
     return ledger
 
 
-def _read_table(table, checker: "_RowChecker", ledger: Ledger, progress) -> None:
+def _read_table(table, checker: "_RowChecker", links: "_ItemLinks", ledger: Ledger, progress) -> None:
     file, header = table.file, table.header
     columns, spares = _columns(header, file, ledger, table.format == "jsonl")
     if table.encoding == "GB18030":
         ledger.notices.append(f"{file}: 按 GB18030 编码读取")
-    width = len(header)
-    # one C-level call picks a row's ledger cells; a column the file lacks reads the padding cell
-    pick = itemgetter(*(i if i >= 0 else width for i in columns))
-    pending = 0
-    for number, cells, problem in table.records:
+    ledger.rows.start_file(file)
+    layout = _Layout(file, header, columns, spares, checker)
+    for batch in table.batches:
+        _read_batch(batch, layout, checker, links, ledger)
         if progress is not None:
-            pending += 1
-            if pending == 4096:
-                progress(pending)
-                pending = 0
+            progress(len(batch.rows))
+
+
+class _Layout:
+    """Where one file keeps the ledger's columns: C-level getters over its records."""
+
+    def __init__(self, file: str, header: list[str], columns: list[int], spares, checker: "_RowChecker") -> None:
+        self.file, self.header, self.columns, self.spares = file, header, columns, spares
+        self.width = len(header)
+        self.date = itemgetter(columns[DATE])
+        self.item = itemgetter(columns[ITEM]) if columns[ITEM] >= 0 else None
+        self.length = itemgetter(columns[LENGTH]) if columns[LENGTH] >= 0 else None
+        present = tuple(columns[i] >= 0 for i in SHAPE)    # 单位 and 事项 always are: a tuple of two or more
+        self.described = itemgetter(*(columns[i] for i in SHAPE if columns[i] >= 0))
+        self.shapes = checker.shapes_from(present)
+
+    def record(self, cells: list[str]) -> list[str]:
+        """A record's ledger cells in NAMES order, stripped (for the row checker)."""
+        return [cells[i].strip() if i >= 0 else "" for i in self.columns]
+
+    def fill_spares(self, rows: list[list[str]]) -> None:
+        """日期 and date both given: the first non-empty cell stands in the ledger column's place."""
+        for cells in rows:
+            for position, others in self.spares:
+                main = self.columns[position]
+                if not cells[main].strip():
+                    cells[main] = next((cells[i] for i in others if cells[i].strip()), "")
+
+
+def _read_batch(batch, layout: _Layout, checker: "_RowChecker", links: "_ItemLinks", ledger: Ledger) -> None:
+    """One batch of records into the ledger's columns, or into rejections."""
+    rows, numbers = batch.rows, batch.numbers
+    if batch.problems:
+        rows, numbers = _set_aside(rows, numbers, batch.problems, layout, ledger)
+    if layout.spares:
+        layout.fill_spares(rows)
+    try:
+        dates = list(map(checker.dates, map(layout.date, rows)))
+        shapes = list(map(layout.shapes, map(layout.described, rows)))
+        items = list(map(str.strip, map(layout.item, rows))) if layout.item else [""] * len(rows)
+        lengths = list(map(checker.lengths, map(layout.length, rows))) if layout.length else [None] * len(rows)
+    except IndexError:          # a short record (or a blank line): pad it and read the batch again
+        rows, numbers = _set_aside(rows, numbers, {}, layout, ledger)
+        return _read_batch(Batch(rows, numbers), layout, checker, links, ledger) if rows else None
+    joined = "".join(items)
+    if not (joined.isascii() and joined.isalnum()):    # plain codes are already normal
+        items = [normalize(item) if item else item for item in items]
+    # a row is suspect when any of its cells could not be read; the row checker says why
+    suspect = None in dates or None in shapes or _BAD in lengths
+    if not suspect and "" in items:     # rows without an item are fine unless their event needs one
+        suspect = not checker.itemless.issuperset(compress(shapes, map(operator.not_, items)))
+    ledger.total += len(rows)
+    if suspect:
+        shapes, dates, items, lengths, numbers = _keep_good(rows, numbers, dates, shapes, items, lengths,
+                                                            layout, checker, ledger)
+    links.batch(len(ledger.rows), shapes, items, lengths)
+    ledger.rows.extend(shapes, dates, items, lengths, numbers)
+
+
+def _keep_good(rows, numbers, dates, shapes, items, lengths, layout: _Layout, checker, ledger):
+    """The columns without the rows that cannot be scored; those become rejections, saying why."""
+    keep = []
+    for position, (day, shape, item, length) in enumerate(zip(dates, shapes, items, lengths)):
+        ok = day is not None and shape is not None and length is not _BAD and (item or shape.event not in ITEM_EVENTS)
+        if not ok:
+            if not "".join(rows[position]).strip():
+                ledger.total -= 1                       # a blank line is not a row
+            else:
+                column, reason, suggestion = checker.check(layout.record(rows[position]))
+                ledger.rejected.append(Rejection(layout.file, numbers[position], NAMES[column], reason, suggestion,
+                                                 tuple(zip(layout.header, rows[position]))))
+        keep.append(ok)
+    return (list(compress(shapes, keep)), list(compress(dates, keep)), list(compress(items, keep)),
+            list(compress(lengths, keep)), list(compress(numbers, keep)))
+
+
+def _set_aside(rows, numbers, problems: dict, layout: _Layout, ledger: Ledger):
+    """The records the file garbled become rejections; the others are padded to the header's width.
+    Blank lines are dropped here, uncounted. Returns the remaining rows and their numbers."""
+    kept, kept_numbers = [], []
+    width = layout.width
+    for position, (cells, number) in enumerate(zip(rows, numbers)):
+        problem = problems.get(position)
         if problem is None and not "".join(cells).strip():
-            continue                                     # a blank line is not a row
-        ledger.total += 1
-        if problem is not None:
-            column = _column_name(header, problem.column)
-            ledger.rejected.append(Rejection(file, number, column, problem.reason, problem.suggestion,
-                                             tuple(zip(header, cells))))
             continue
         if len(cells) != width:
             cells = (cells + [""] * width)[:width]
-        cells.append("")
-        record = [c.strip() for c in pick(cells)]
-        for position, others in spares:                  # 日期 and date both given: the first non-empty
-            if not record[position]:
-                record[position] = next((cells[i].strip() for i in others if cells[i].strip()), "")
-        result = checker.check(record, file, number)
-        if type(result) is Row:
-            ledger.rows.append(result)
-        else:
-            column, reason, suggestion = result
-            ledger.rejected.append(Rejection(file, number, NAMES[column], reason, suggestion,
-                                             tuple(zip(header, cells))))
-    if progress is not None and pending:
-        progress(pending)
+        if problem is not None:
+            ledger.total += 1
+            ledger.rejected.append(Rejection(layout.file, number, _column_name(layout.header, problem.column),
+                                             problem.reason, problem.suggestion, tuple(zip(layout.header, cells))))
+            continue
+        kept.append(cells)
+        kept_numbers.append(number)
+    return kept, kept_numbers
 
 
 def column_key(header: str) -> str | None:
@@ -214,61 +281,111 @@ class _RowChecker:
         self.units = plan.units
         self.events = {normalize(e): e for e in plan.events}
         self.subunits = plan.policy.subunits_count_for_parent
-        # a ledger repeats a few hundred distinct cell values a million times: read each once
+        # a ledger repeats a few hundred distinct cell values a million times: read each once.
+        # The memos the batch reader maps columns through take raw cells and answer None (or
+        # _BAD) for a cell that makes its row suspect; `check` then says why.
         self.normal = _Memo(normalize)
-        self.dates = _Memo(_parse_date)
+        self.parsed_dates = _Memo(lambda text: _parse_date(text.strip()))
         self.numbers = _Memo(_parse_number)
         self.tags_of = _Memo(lambda text: frozenset(self.normal(t) for t in _TAG_SPLIT.split(text) if t.strip()))
-        self.shape_of = _Memo(self._shape)
+        self.described = _Memo(self._describe)
+        self.dates = _Memo(self._date_in_period)
+        self.shapes = _Memo(self._shape)
+        self.lengths = _Memo(self._length)
         # 报送 rows dated outside the period still give their items 类别, 标记 and 字数
         self.outside: dict[str, tuple] = {}
+        self._shape_memos: dict[tuple, _Memo] = {}
+        self.itemless: set[Shape] = set()    # shapes whose event needs no item
+        self.submitting: set[Shape] = set()  # shapes of 报送 rows
 
-    def check(self, cells: list[str], file: str, row: int):
-        """A Row, or (column, reason, suggestion) for a row that cannot be scored."""
+    def _date_in_period(self, text: str) -> date | None:
+        when = self.parsed_dates(text)
+        return when if when is not None and self.period[0] <= when <= self.period[1] else None
+
+    def shapes_from(self, present: tuple[bool, ...]) -> _Memo:
+        """The shape memo for files that have these of the SHAPE columns (the others read as blank)."""
+        memo = self._shape_memos.get(present)
+        if memo is None:
+            if all(present):
+                memo = self.shapes
+            else:
+                def shape(cells: tuple, present=present) -> Shape | None:
+                    given = iter(cells)
+                    return self.shapes(tuple(next(given) if here else "" for here in present))
+                memo = _Memo(shape)
+            self._shape_memos[present] = memo
+        return memo
+
+    def _shape(self, cells: tuple) -> Shape | None:
+        """The row's Shape, or None when any of these cells is a problem."""
+        cells = tuple(c.strip() for c in cells)
+        unit, sub_unit, event, level, publication, form, category, tags, problems = self.described(cells[:7])
+        if any(problems):
+            return None
+        count = points = None
+        if cells[7]:
+            count = self.numbers(cells[7])
+            if count is None or count.denominator != 1:
+                return None
+        if cells[8]:
+            points = self.numbers(cells[8])
+            if points is None:
+                return None
+        shape = Shape(unit, sub_unit, event, level, publication, form, category, tags,
+                      ONE if count is None else count, points)
+        if event not in ITEM_EVENTS:
+            self.itemless.add(shape)
+        if event == "报送":
+            self.submitting.add(shape)
+        return shape
+
+    def _length(self, text: str):
+        text = text.strip()
+        if not text:
+            return None
+        length = self.numbers(text)
+        return _BAD if length is None or length.denominator != 1 else int(length)
+
+    def check(self, cells: list[str]):
+        """(column, reason, suggestion): why a suspect row cannot be scored. `cells` are stripped, in
+        NAMES order. Problems are reported in the order a drafter would fix them."""
         for column in REQUIRED:
             if not cells[column]:
                 return column, f"缺少必填的「{NAMES[column]}」", None
-        when = self.dates(cells[DATE])
+        when = self.parsed_dates(cells[DATE])
         if when is None:
             serial = cells[DATE].isdigit() and len(cells[DATE]) == 5    # 43895: a date cell that lost its format
             return DATE, f"日期「{cells[DATE]}」无法识别或不存在", (
                 "这像是 Excel 的日期序号：把这一列的单元格格式设为日期再导出" if serial
                 else "写成 2020-03-05、2020/3/5 或 2020年3月5日")
-        unit, sub_unit, event, level, publication, form, category, tags, problems = self.shape_of(tuple(cells[SHAPE]))
+        unit, sub_unit, event, level, publication, form, category, tags, problems = \
+            self.described(tuple(cells[i] for i in SHAPE[:7]))
         if problems[0]:
             return problems[0]
-        item = cells[ITEM]
-        # item codes are nearly all distinct, so a memo would only grow; a plain code is already normal
-        item = (item if item.isascii() and item.isalnum() else normalize(item) or None) if item else None
+        item = normalize(cells[ITEM]) if cells[ITEM] else ""
         if not (self.period[0] <= when <= self.period[1]):
             if event == "报送" and item:
-                self.outside.setdefault(item, (unit, category, tags,
-                                               self.numbers(cells[LENGTH]) if cells[LENGTH] else None))
+                length = self.lengths(cells[LENGTH])
+                self.outside.setdefault(item, (unit, category, tags, None if length is _BAD else length))
             return (DATE, f"日期 {when.isoformat()} 不在考核期 {self.period[0]} 至 {self.period[1]} 内",
                     "核对年份，或用 --period 指定考核年度")
         if problems[1]:
             return problems[1]
-        if item is None and event in ITEM_EVENTS:
+        if not item and event in ITEM_EVENTS:
             return ITEM, f"「{event}」必须写明信息编号", "同一条信息的报送、采用、批示用同一个编号"
         if problems[2]:
             return problems[2]
-        length = count = points = None
-        if cells[LENGTH]:
-            length = self.numbers(cells[LENGTH])
-            if length is None or length.denominator != 1:
-                return LENGTH, f"「字数」应当是不小于0的整数，「{cells[LENGTH]}」不是", "只填数字，例如 1200"
+        if self.lengths(cells[LENGTH]) is _BAD:
+            return LENGTH, f"「字数」应当是不小于0的整数，「{cells[LENGTH]}」不是", "只填数字，例如 1200"
         if cells[COUNT]:
             count = self.numbers(cells[COUNT])
             if count is None or count.denominator != 1:
                 return COUNT, f"「数量」应当是不小于0的整数，「{cells[COUNT]}」不是", "只填次数，例如 3"
-        if cells[POINTS]:
-            points = self.numbers(cells[POINTS])
-            if points is None:
-                return POINTS, f"「分值」应当是不小于0的数，「{cells[POINTS]}」不是", "只填数字，例如 8 或 7.5"
-        return Row(file, row, when, unit, event, item, publication, level, form, category, tags,
-                   None if length is None else int(length), ONE if count is None else count, points, sub_unit)
+        if cells[POINTS] and self.numbers(cells[POINTS]) is None:
+            return POINTS, f"「分值」应当是不小于0的数，「{cells[POINTS]}」不是", "只填数字，例如 8 或 7.5"
+        raise AssertionError(cells)  # pragma: no cover - the batch reader flags only rows with a problem
 
-    def _shape(self, cells: tuple):
+    def _describe(self, cells: tuple):
         """The descriptive cells (单位 … 标记) read once per distinct combination: the policy's names
         and three problems, reported in order (unit or event; level; publication) around the date check."""
         unit_cell, event_cell, publication_cell, level_cell, form, category, tags = cells
@@ -351,28 +468,86 @@ def _parse_number(text: str) -> Fraction | None:
         return None
 
 
-def _inherit_item_cells(ledger: Ledger, outside: dict[str, tuple]) -> None:
-    """An item's 类别, 标记 and 字数 come from its 报送 row when the row leaves them blank.
-    A row whose unit differs from its item's 报送 row still counts for its own unit, with a notice."""
-    submitted = {}
-    for r in ledger.rows:
-        if r.event == "报送" and r.item:
-            submitted.setdefault(r.item, (r.unit, r.category, r.tags, r.length))
-    for item, cells in outside.items():
-        submitted.setdefault(item, cells)
-    for r in ledger.rows:
-        if r.item is None or r.event == "报送":
-            continue
-        source = submitted.get(r.item)
-        if source is None:
-            continue
-        unit, category, tags, length = source
-        if unit != r.unit:
-            ledger.notices.append(f"{r.file}:{r.row}: 信息{r.item}由「{unit}」报送，这一行写的是「{r.unit}」；"
-                                  f"按这一行的单位计分")
-        if r.category is None:
-            r.category = category
-        if not r.tags:
-            r.tags = tags
-        if r.length is None:
-            r.length = None if length is None else int(length)
+class _ItemLinks:
+    """Carries 类别, 标记 and 字数 from each item's first 报送 row to its other rows, and notices a
+    row whose unit differs from its item's 报送 row (ledger.md, 'What an item carries').
+
+    Works a batch at a time, while the batch's cells are still in the processor's cache: half a
+    ledger can be adoptions and instructions. The first 报送 row of an item is known for good
+    once it has been read, so a row whose 报送 row is already read is settled at once; the
+    others wait for the end of the ledger, where 报送 rows dated outside the period count too.
+    What a row takes depends only on its shape and its 报送 row's shape: decided once per pair.
+    Nothing here makes an object per row that the garbage collector would have to scan."""
+
+    def __init__(self, checker: _RowChecker) -> None:
+        self.checker = checker
+        self.first: dict[str, tuple] = {}             # item -> its first 报送 row's (_Taker of its shape, 字数)
+        self.derived: dict[tuple, Shape] = {}
+        derived = self.derived          # not self: a cycle would keep every row's entry alive for the collector
+        self.takers = _Memo(lambda source: _Taker(source, derived))        # 报送 shape -> its _Taker
+        self.waiting: list[int] = []                   # rows whose 报送 row was not read yet
+        self.mismatched: list[tuple[int, str]] = []    # (row, the 报送 row's unit)
+
+    def batch(self, start: int, shapes: list, items: list, lengths: list) -> None:
+        """Settle a batch's rows (about to be appended at index `start`), changing its columns in place."""
+        is_submit = list(map(self.checker.submitting.__contains__, shapes))
+        positions = range(len(shapes))
+        if any(is_submit):      # setdefault: an item's first 报送 row stays its source
+            submitted = list(compress(positions, is_submit))
+            sources = zip(map(self.takers, map(shapes.__getitem__, submitted)), map(lengths.__getitem__, submitted))
+            deque(map(self.first.setdefault, map(items.__getitem__, submitted), sources), maxlen=0)
+        others = list(compress(positions, map(operator.not_, is_submit)))
+        sources = list(map(self.first.get, map(items.__getitem__, others)))
+        found = list(map(operator.is_not, sources, repeat(None)))
+        settled = list(compress(others, found))
+        sources = list(compress(sources, found))
+        taken = list(map(dict.__getitem__, map(_FIRST, sources), map(shapes.__getitem__, settled)))
+        for position, shape, (taker, length) in zip(settled, taken, sources):   # the hot loop: kept bare
+            shapes[position] = shape
+            if lengths[position] is None:
+                lengths[position] = length
+            if shape.unit != taker.unit:
+                self.mismatched.append((start + position, taker.unit))
+        self.waiting += [start + p for p in compress(others, map(operator.not_, found)) if items[p]]
+
+    def finish(self, rows: LedgerRows, notices: list[str]) -> None:
+        """Settle the rows still waiting, and write the notices in ledger order."""
+        outside = self.checker.outside
+        for index in self.waiting:
+            item = rows.items[index]
+            taker, length = self.first.get(item, (None, None))
+            if taker is None and item in outside:
+                unit, category, tags, length = outside[item]
+                taker = self.takers(Shape(unit, None, "报送", None, None, None, category, tags, ONE, None))
+            if taker is not None:
+                rows.shapes[index] = taker[rows.shapes[index]]
+                if rows.lengths[index] is None:
+                    rows.lengths[index] = length
+                if rows.shapes[index].unit != taker.unit:
+                    self.mismatched.append((index, taker.unit))
+        for index, unit in sorted(self.mismatched):
+            notices.append(f"{rows.place(index)}: 信息{rows.items[index]}由「{unit}」报送，"
+                           f"这一行写的是「{rows.shapes[index].unit}」；按这一行的单位计分")
+
+
+class _Taker(dict):
+    """For one 报送 row's shape: the shape each other row of its item takes (the blanks it fills)."""
+
+    def __init__(self, source: Shape, derived: dict) -> None:
+        super().__init__()
+        self.source, self.unit, self.derived = source, source.unit, derived
+
+    def __missing__(self, shape: Shape) -> Shape:
+        source = self.source
+        category = source.category if shape.category is None else shape.category
+        tags = shape.tags or source.tags
+        taken = shape
+        if category != shape.category or tags != shape.tags:
+            key = (shape, category, tags)        # shared by every 报送 shape that fills the same blanks
+            taken = self.derived.get(key)
+            if taken is None:
+                taken = self.derived[key] = Shape(shape.unit, shape.sub_unit, shape.event, shape.level,
+                                                  shape.publication, shape.form, category, tags, shape.count,
+                                                  shape.points)
+        self[shape] = taken
+        return taken

@@ -7,7 +7,8 @@ from datetime import date
 from govrule.compiler.lower import Plan
 
 from .evaluate import Evaluation, Value
-from .ledger import Ledger, Rejection, Row, read_ledger
+from .ledger import Ledger, Rejection, read_ledger
+from .rows import LedgerRows, Row
 from .periods import Span, whole
 
 
@@ -23,11 +24,21 @@ class Results:
     title: str
     period: Span
     units: list[UnitResult]
-    counted: list[Row]
+    rows: LedgerRows          # every row that was read and not rejected
     unmatched: list[Row]
     rejected: list[Rejection]
     notices: list[str] = field(default_factory=list)
     evaluation: Evaluation | None = None
+
+    @property
+    def rows_counted(self) -> int:
+        return len(self.rows) - len(self.unmatched)
+
+    @property
+    def counted(self) -> list[Row]:
+        """The counted rows as objects, in ledger order (made on demand: a big ledger has millions)."""
+        unused = {r.index for r in self.unmatched}
+        return [self.rows.row(i) for i in range(len(self.rows)) if i not in unused]
 
 
 def assessment_period(plan: Plan, year: int | None = None) -> Span:
@@ -53,9 +64,7 @@ def evaluate_ledger(plan: Plan, paths, year: int | None = None, parameters=None,
     for unit in plan.policy.units:
         results = {d.name: evaluation.output(d.name, unit.name) for d in plan.policy.outputs}
         units.append(UnitResult(unit.name, unit.group, results))
-    unused = evaluation.unrecognized()       # usually far fewer than the rows used
-    counted = [r for r in ledger.rows if id(r) not in unused]
-    unmatched = [r for r in ledger.rows if id(r) in unused]
-    return Results(plan.policy.title, period, units, counted, unmatched, ledger.rejected,
+    unmatched = [ledger.rows.row(i) for i in sorted(evaluation.unrecognized())]
+    return Results(plan.policy.title, period, units, ledger.rows, unmatched, ledger.rejected,
                    ledger.notices + evaluation.notices, evaluation)
 

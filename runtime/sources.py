@@ -1,9 +1,11 @@
 """Ledger files as tables of text cells: CSV (UTF-8, UTF-8 with BOM, GB18030), XLSX and JSONL.
 
-Every format comes out the same way: a header and records of (row number, cells, problem).
-Row numbers are what the user sees: the spreadsheet row for CSV and XLSX (header = 1), the
-line for JSONL. A record the file itself garbles (bytes in no known encoding, a quote that
-is never closed, a JSONL line that is not an object) carries a problem instead of being lost.
+Every format comes out the same way: a header and batches of records, each record its cells
+and its row number. Row numbers are what the user sees: the spreadsheet row for CSV and XLSX
+(header = 1), the line for JSONL. A record the file itself garbles (bytes in no known encoding,
+a quote that is never closed, a JSONL line that is not an object) carries a problem instead of
+being lost. Batches are small, so that a million rows pass through the same few megabytes
+of memory; a CSV batch whose records are one line each is passed on as the csv module read it.
 """
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from itertools import islice
 from typing import Iterator
 
+BATCH = 1000             # records per batch: big enough to amortise, small enough to stay in cache
 BROKEN = "\ufffd"        # what a byte in no known encoding decodes to
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 
@@ -32,10 +36,17 @@ class Problem:
 
 
 @dataclass
+class Batch:
+    rows: list[list[str]]
+    numbers: range | list[int]                  # each record's row number
+    problems: dict[int, Problem] = field(default_factory=dict)   # position in rows -> what the file garbled
+
+
+@dataclass
 class Table:
     file: str
     header: list[str]
-    records: Iterator[tuple[int, list[str], Problem | None]]
+    batches: Iterator[Batch]
     format: str             # "csv", "xlsx" or "jsonl"
     encoding: str | None = None
 
@@ -98,31 +109,44 @@ def _csv(path: Path, text: str, encoding: str, damaged: bool) -> Table:
     header = next(reader, None)
     if not header or not any(c.strip() for c in header):
         raise SourceError(f"{path}: 台账是空的，第1行应当是表头")
-    return Table(str(path), header, _csv_records(text, reader, len(header), damaged), "csv", encoding)
+    return Table(str(path), header, _csv_batches(text, reader, len(header), damaged), "csv", encoding)
 
 
-def _csv_records(text: str, reader, width: int, damaged: bool):
+def _csv_batches(text: str, reader, width: int, damaged: bool):
     number = 1                    # spreadsheet row of the last record (header = 1)
     consumed = reader.line_num    # physical lines read so far
     lines = _LineCursor(text)
     base = 0                      # physical lines before the current reader's text
     while True:
-        for cells in reader:
+        rows = list(islice(reader, BATCH))
+        if not rows:
+            return
+        if base + reader.line_num - consumed == len(rows) and not damaged:   # one line per record
+            yield Batch(rows, range(number + 1, number + 1 + len(rows)))
+            number += len(rows)
+            consumed += len(rows)
+            continue
+        numbers, problems = [], {}
+        for position, cells in enumerate(rows):
             number += 1
-            line = base + reader.line_num
-            if line - consumed > 1 and _swallowed_rows(cells, width):
+            numbers.append(number)
+            span = 1 + sum(len(_NEWLINES.findall(c)) for c in cells if "\n" in c or "\r" in c)
+            if span > 1 and _swallowed_rows(cells, width):
                 # a quote never closed: this line's cell ran on over whole rows. Reject this line
                 # and read on from the next one, so that the rows it swallowed are not lost.
                 column = next(i for i, c in enumerate(cells) if "\n" in c or "\r" in c)
-                yield number, cells[:column] + [cells[column].splitlines()[0]], Problem(
-                    column, "引号没有闭合，这一格把后面的行也包进去了", "删掉这一格里多余的引号，或补上闭合的引号")
+                rows[position] = cells[:column] + [cells[column].splitlines()[0]]
+                problems[position] = Problem(column, "引号没有闭合，这一格把后面的行也包进去了",
+                                             "删掉这一格里多余的引号，或补上闭合的引号")
+                del rows[position + 1:]
                 consumed = base = consumed + 1
                 reader = csv.reader(io.StringIO(lines.after(base), newline=""))
                 break
-            consumed = line
-            yield number, cells, (_damage(cells) if damaged else None)
-        else:
-            return
+            consumed += span
+            problem = _damage(cells) if damaged else None
+            if problem is not None:
+                problems[position] = problem
+        yield Batch(rows, numbers, problems)
 
 
 class _LineCursor:
@@ -185,7 +209,17 @@ def _jsonl(path: Path, text: str, encoding: str, damaged: bool) -> Table:
             cells = [_json_cell(value.get(key)) for key in header]
             yield number, cells, (_damage(cells) if damaged else None)
 
-    return Table(str(path), header, records(), "jsonl", encoding)
+    return Table(str(path), header, _batched(records()), "jsonl", encoding)
+
+
+def _batched(records) -> Iterator[Batch]:
+    """(number, cells, problem) records, a batch at a time."""
+    while True:
+        chunk = list(islice(records, BATCH))
+        if not chunk:
+            return
+        yield Batch([cells for _, cells, _ in chunk], [number for number, _, _ in chunk],
+                    {i: problem for i, (_, _, problem) in enumerate(chunk) if problem is not None})
 
 
 def _json_cell(value) -> str:
@@ -228,7 +262,7 @@ def _xlsx(path: Path, sheet: str | None) -> Table:
         finally:
             book.close()
 
-    return Table(f"{path}[{worksheet.title}]" if sheet else str(path), header, records(), "xlsx")
+    return Table(f"{path}[{worksheet.title}]" if sheet else str(path), header, _batched(records()), "xlsx")
 
 
 def _sheet(book, name: str, path: Path):

@@ -1,15 +1,24 @@
 """Shared helpers: the repo's paths, compiling policy text, scoring small ledgers."""
 from __future__ import annotations
 
+import atexit
 import csv
 import functools
 import io
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# compiled plans are cached between runs (compiler/cache.py): the suite, and the CLI processes it
+# starts, use a cache of their own rather than the user's
+os.environ["GOVRULE_CACHE_DIR"] = tempfile.mkdtemp(prefix="govrule-test-cache-")
+atexit.register(shutil.rmtree, os.environ["GOVRULE_CACHE_DIR"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -72,11 +72,13 @@ def test_only_once_keeps_the_earliest_row_whatever_its_score(tmp_path):
     first = write_ledger(tmp_path / "a.csv", [adopt("2018-02-05", "甲局", "B1", "甲刊"),
                                               adopt("2018-03-05", "甲局", "A1", "丙刊"),
                                               adopt("2018-02-01", "甲局", "B1", "丙刊")])
-    second = write_ledger(tmp_path / "b.csv", [adopt("2018-03-05", "甲局", "A1", "甲刊"),    # row 2 comes before a.csv:3
+    # same date as a.csv:3, and an earlier row number, but a.csv comes first in the ledger
+    second = write_ledger(tmp_path / "b.csv", [adopt("2018-03-05", "甲局", "A1", "甲刊"),
                                                adopt("2018-03-05", "甲局", "B1", "甲刊")])
     result = evaluate(text, first, second)
-    assert kept_rows(result) == [("a.csv", 4), ("b.csv", 2)]
-    assert results_by_unit(result)["甲局"]["分"] == 6
+    assert kept_rows(result) == [("a.csv", 3), ("a.csv", 4)]
+    assert results_by_unit(result)["甲局"]["分"] == 4
+    assert kept_rows(evaluate(text, second, first)) == [("b.csv", 2), ("a.csv", 4)]
 
 
 def test_a_row_without_an_item_is_an_item_of_its_own(tmp_path):

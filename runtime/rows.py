@@ -1,0 +1,133 @@
+"""A ledger's accepted rows, kept column by column.
+
+A million rows repeat a few thousand combinations of descriptive cells, so each row holds one
+shared `Shape` (unit, event, level, publication, form, category, tags, 数量, 分值) plus its own
+date, item, 字数 and place. Columns of shared references cost 8 bytes a row; a `Row` object per
+line would cost twenty times that, and the time to build it. `Row` objects are made only when
+someone asks for a row (traces, unmatched lists, notices), and the same object every time.
+"""
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+ONE = Fraction(1)
+
+
+@dataclass(eq=False, slots=True)
+class Shape:
+    """The descriptive cells of a row, as the policy names them. Compared by identity: one
+    object per distinct combination of cells, so that equal shapes are usually the same object."""
+    unit: str
+    sub_unit: str | None
+    event: str
+    level: str | None
+    publication: str | None
+    form: str | None
+    category: str | None
+    tags: frozenset
+    count: Fraction           # 1 when the cell is blank
+    points: Fraction | None
+    names: tuple = ()         # (unit, event, level, publication, form, category, tags): what a row pattern sees
+
+    def __post_init__(self) -> None:
+        self.names = (self.unit, self.event, self.level, self.publication, self.form, self.category, self.tags)
+
+
+@dataclass(slots=True, eq=False)
+class Row:
+    """One ledger row, made on demand from the columns."""
+    file: str
+    row: int                 # spreadsheet row number (header = 1); the line in a JSONL file
+    date: date
+    unit: str                # the policy's unit this row counts for
+    event: str
+    item: str | None
+    publication: str | None  # the policy's name when declared, else the normalised cell
+    level: str | None
+    form: str | None
+    category: str | None
+    tags: frozenset
+    length: int | None
+    count: Fraction
+    points: Fraction | None
+    sub_unit: str | None = None
+    index: int = -1          # place in the ledger's columns
+
+
+class LedgerRows:
+    """The accepted rows in ledger order (files in the order given, rows in file order)."""
+
+    def __init__(self) -> None:
+        self.shapes: list[Shape] = []
+        self.dates: list[date] = []
+        self.items: list[str] = []          # "" for a row without an item
+        self.lengths: list[int | None] = []
+        self.numbers = array("q")           # row numbers as the user sees them
+        self._files: list[tuple[int, str]] = []   # (first index, file), in order
+        self._made: dict[int, Row] = {}
+
+    def __len__(self) -> int:
+        return len(self.shapes)
+
+    def start_file(self, file: str) -> None:
+        """Rows added from now on come from this file."""
+        self._files.append((len(self.shapes), file))
+
+    def extend(self, shapes, dates, items, lengths, numbers) -> None:
+        """Append rows, column by column (all of the same length)."""
+        self.shapes += shapes
+        self.dates += dates
+        self.items += items
+        self.lengths += lengths
+        self.numbers.extend(numbers)
+
+    def file_of(self, index: int) -> str:
+        return self._files[bisect_right(self._files, (index, "\U0010ffff")) - 1][1]
+
+    def place(self, index: int) -> str:
+        """file:row, as a notice cites a row."""
+        return f"{self.file_of(index)}:{self.numbers[index]}"
+
+    def row(self, index: int) -> Row:
+        """The row at an index, made once."""
+        made = self._made.get(index)
+        if made is None:
+            s = self.shapes[index]
+            made = self._made[index] = Row(
+                self.file_of(index), self.numbers[index], self.dates[index], s.unit, s.event,
+                self.items[index] or None, s.publication, s.level, s.form, s.category, s.tags,
+                self.lengths[index], s.count, s.points, s.sub_unit, index)
+        return made
+
+    def __iter__(self):
+        return map(self.row, range(len(self.shapes)))
+
+    def groups(self) -> dict[Shape, list[int]]:
+        """The indices of each shape's rows, in ledger order."""
+        found: dict[Shape, list[int]] = defaultdict(list)
+        for index, shape in enumerate(self.shapes):
+            found[shape].append(index)
+        return found
+
+    @classmethod
+    def of(cls, rows) -> "LedgerRows":
+        """Columns holding these Row objects, in this order (tests build ledgers this way)."""
+        store = cls()
+        shapes: dict[tuple, Shape] = {}
+        file = None
+        for row in rows:
+            if row.file != file:
+                file = row.file
+                store.start_file(file)
+            key = (row.unit, row.sub_unit, row.event, row.level, row.publication, row.form, row.category,
+                   row.tags, row.count, row.points)
+            shape = shapes.get(key)
+            if shape is None:
+                shape = shapes[key] = Shape(*key)
+            store.extend([shape], [row.date], [row.item or ""], [row.length], [row.row])
+        return store
