@@ -71,53 +71,54 @@ class Selection:
 
 @dataclass(slots=True, eq=False)
 class _Rows:
-    """Row indices, in ledger order, with their dates alongside and their items when asked for
-    (item codes are a million distinct strings: only item-level rules need to read them).
+    """Row indices, in ledger order. Their dates and items are read from the ledger's columns
+    when asked for: a plain sum needs only how many rows fall on each day, which a whole bucket
+    is given at once (see _bucket), and item codes matter only to item-level rules.
     What is derived from them is remembered."""
     indices: list[int]
-    dates: list[date]
-    column: list[str]                     # the ledger's item column
+    ledger: LedgerRows
     whole: bool = False                   # a whole bucket, which lives as long as the evaluation
+    _dates: list[date] | None = None
     _items: list[str] | None = None
     _days: tuple | None = None
     _item_set: set | None = None
-
-    @classmethod
-    def of(cls, ledger: LedgerRows, indices: list[int], whole: bool = False) -> "_Rows":
-        return cls(indices, list(map(ledger.dates.__getitem__, indices)), ledger.items, whole)
 
     def __len__(self) -> int:
         return len(self.indices)
 
     @property
+    def dates(self) -> list[date]:
+        if self._dates is None:
+            self._dates = list(map(self.ledger.dates.__getitem__, self.indices))
+        return self._dates
+
+    @property
     def items(self) -> list[str]:
         """Each row's item, "" for a row without one."""
         if self._items is None:
-            self._items = list(map(self.column.__getitem__, self.indices))
+            self._items = list(map(self.ledger.items.__getitem__, self.indices))
         return self._items
 
     def where(self, mask: list[bool]) -> "_Rows":
         """The rows whose mask is true, in the same order."""
+        dates = None if self._dates is None else list(compress(self._dates, mask))
         items = None if self._items is None else list(compress(self._items, mask))
-        return _Rows(list(compress(self.indices, mask)), list(compress(self.dates, mask)), self.column,
-                     _items=items)
+        return _Rows(list(compress(self.indices, mask)), self.ledger, _dates=dates, _items=items)
 
     def split(self, mask: list[bool] | None) -> tuple["_Rows", "_Rows"]:
         """(the rows whose mask is true, the others); None means all true. A side with every row
         is this object itself, which keeps what it remembers and whether it is a whole bucket."""
         if mask is None or all(mask):
-            return self, _Rows([], [], self.column)
+            return self, _Rows([], self.ledger)
         if not any(mask):
-            return _Rows([], [], self.column), self
+            return _Rows([], self.ledger), self
         return self.where(mask), self.where(list(map(not_, mask)))
 
     def days(self) -> tuple[list[date], list[int]]:
         """The distinct dates, sorted, and running counts (running[i] rows fall before dates[i]),
         so that the rows in any period are two bisections away."""
         if self._days is None:
-            counts = Counter(self.dates)
-            dates = sorted(counts)
-            self._days = (dates, [0, *accumulate(counts[d] for d in dates)])
+            self._days = _running(Counter(self.dates))
         return self._days
 
     def item_set(self) -> set:
@@ -256,7 +257,7 @@ class Evaluation:
             groups[self._choose(candidates, names, index)].append(index)
         if len(groups) == 1:
             return {chosen: rows for chosen in groups}
-        return {chosen: _Rows.of(self.ledger, members) for chosen, members in groups.items()}
+        return {chosen: _Rows(members, self.ledger) for chosen, members in groups.items()}
 
     def _choose(self, candidates, names: tuple, index: int) -> tuple[tuple[int, int, bool], ...]:
         """The clauses that score a row, one per block under 取最具体, as (block, clause, zeroed by an exception)."""
@@ -455,7 +456,7 @@ class Evaluation:
                 base = clause.points * whole * self.occurrences(self.ledger.shapes[run.rows.indices[0]]) if whole is not None else ZERO
                 pieces.append(_Piece(run, run.rows, base))
             elif clause.later_points is not None:
-                pieces += [_Piece(run, _Rows.of(self.ledger, rows), base)
+                pieces += [_Piece(run, _Rows(rows, self.ledger), base)
                            for base, rows in escalated[id(clause)][id(run)].items()]
             else:
                 pieces.append(_Piece(run, run.rows, run.base))
@@ -489,6 +490,7 @@ class Evaluation:
             order = range(len(pieces))
         best: dict[object, int] = {}       # item -> piece * _SLOT + position of the row that wins it
         claim = best.setdefault
+        dates = self.ledger.dates
         for i in order:
             rows = pieces[i].rows
             keys = rows.items
@@ -502,8 +504,8 @@ class Evaluation:
                 holder = best[key]
                 if level[holder // _SLOT] == level[i]:
                     other = pieces[holder // _SLOT].rows
-                    if (rows.dates[position], rows.indices[position]) < (other.dates[holder % _SLOT],
-                                                                          other.indices[holder % _SLOT]):
+                    mine, theirs = rows.indices[position], other.indices[holder % _SLOT]
+                    if (dates[mine], mine) < (dates[theirs], theirs):
                         best[key] = i * _SLOT + position
         winners = set(best.values())
         combined = []
@@ -904,8 +906,19 @@ def _compare(op: str, left: Value, right: Value) -> Value:
 def _bucket(ledger: LedgerRows) -> list[tuple[Shape, _Rows]]:
     """Rows by shape: everything a clause can tell apart without dates, lengths or items. The
     reader makes one Shape per distinct combination of cells, so equal shapes are nearly always
-    one object; two equal ones only make two buckets. Each bucket keeps its rows in ledger order."""
-    return [(shape, _Rows.of(ledger, indices, whole=True)) for shape, indices in ledger.groups().items()]
+    one object; two equal ones only make two buckets. Each bucket keeps its rows in ledger order,
+    and is given its days from one count of (shape, date) pairs over the whole ledger."""
+    by_shape: dict[Shape, dict[date, int]] = defaultdict(dict)
+    for (shape, day), n in Counter(zip(ledger.shapes, ledger.dates)).items():
+        by_shape[shape][day] = n
+    return [(shape, _Rows(indices, ledger, whole=True, _days=_running(by_shape[shape])))
+            for shape, indices in ledger.groups().items()]
+
+
+def _running(counts: dict[date, int]) -> tuple[list[date], list[int]]:
+    """Dates sorted, with running counts: running[i] rows fall before dates[i]."""
+    dates = sorted(counts)
+    return dates, [0, *accumulate(counts[d] for d in dates)]
 
 
 def _names_match(pattern: ir.RowPattern, names: tuple, unit_groups: dict[str, ir.Group]) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import operator
 import re
+from array import array
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,6 +29,7 @@ from govrule.compiler.normalize import normalize
 from govrule.compiler.numerals import numeral_problem, parse_number
 
 from .rows import LedgerRows, Row, Shape
+from .parallel import side_by_side, workers
 from .sources import Batch, SourceError, open_table
 
 __all__ = ["COLUMNS", "Ledger", "LedgerError", "Rejection", "Row", "column_key", "read_ledger"]
@@ -55,7 +57,9 @@ _LEVEL_WORDS = {"国家级": "国家", "中央": "国家", "国务院": "国家"
                 "县级": "县", "区": "县", "区级": "县", "县委": "县", "县政府": "县", "本级": "县"}
 _BAD = object()
 _FIRST = operator.itemgetter(0)
-_FIRST = operator.itemgetter(0)          # a 字数 cell that is not a whole number
+_ROW = operator.attrgetter("row")
+_FIRST = operator.itemgetter(0)
+_ROW = operator.attrgetter("row")          # a 字数 cell that is not a whole number
 
 ONE = Fraction(1)
 
@@ -128,6 +132,10 @@ def _read_all(paths, plan: Plan, period: tuple[date, date], sheet: str | None, p
     return ledger
 
 
+# a file smaller than this is read in one process: forking and sending back cost more than they save
+PARALLEL_MIN_CHARS = 4_000_000
+
+
 def _read_table(table, checker: "_RowChecker", links: "_ItemLinks", ledger: Ledger, progress) -> None:
     file, header = table.file, table.header
     columns, spares = _columns(header, file, ledger, table.format == "jsonl")
@@ -135,10 +143,69 @@ def _read_table(table, checker: "_RowChecker", links: "_ItemLinks", ledger: Ledg
         ledger.notices.append(f"{file}: 按 GB18030 编码读取")
     ledger.rows.start_file(file)
     layout = _Layout(file, header, columns, spares, checker)
+    parts = None
+    if table.text is not None and len(table.text) >= PARALLEL_MIN_CHARS:
+        # this process also links every part's items, and the others send their rows back: a smaller share
+        cores = workers()
+        parts = table.split(cores, lead=0.9 / cores)
+    if parts is None:
+        _read_part(table, layout, checker, links, ledger, progress)
+        return
+
+    def own(part) -> None:
+        _read_part(part, layout, checker, links, ledger, progress)
+
+    def work(part) -> dict:
+        return _part_columns(part, layout, checker)
+
+    for part, columns in side_by_side(parts, work, own):
+        if columns is None:                 # the child failed: read its part here
+            _read_part(part, layout, checker, links, ledger, progress)
+        else:
+            _take_part(columns, layout, checker, links, ledger, progress)
+
+
+def _read_part(table, layout: "_Layout", checker: "_RowChecker", links, ledger: Ledger, progress) -> None:
     for batch in table.batches:
         _read_batch(batch, layout, checker, links, ledger)
         if progress is not None:
             progress(len(batch.rows))
+
+
+class _NoLinks:
+    """A part read in another process leaves items to be linked by the parent, in ledger order."""
+
+    @staticmethod
+    def batch(start: int, shapes: list, items: list, lengths: list) -> None:
+        pass
+
+
+def _part_columns(table, layout: "_Layout", checker: "_RowChecker") -> dict:
+    """A part read in a child process, as what the parent needs to take it: shapes as serial
+    numbers of the raw cells that made them (the parent's memo turns those into its own Shape
+    objects), and the rest of the columns, rejections and 报送 rows outside the period as they are."""
+    part = Ledger()
+    _read_part(table, layout, checker, _NoLinks, part, None)
+    raw = {shape: cells for cells, shape in layout.shapes.items() if shape is not None}
+    serial = {shape: i for i, shape in enumerate(raw)}
+    rows = part.rows
+    return {"cells": list(raw.values()), "shapes": array("i", map(serial.__getitem__, rows.shapes)),
+            "dates": rows.dates, "items": rows.items, "lengths": rows.lengths, "numbers": rows.numbers,
+            "rejected": part.rejected, "total": part.total, "outside": checker.outside}
+
+
+def _take_part(columns: dict, layout: "_Layout", checker: "_RowChecker", links, ledger: Ledger, progress) -> None:
+    shapes_of = list(map(layout.shapes, columns["cells"]))
+    shapes = list(map(shapes_of.__getitem__, columns["shapes"]))
+    items, lengths = columns["items"], columns["lengths"]
+    links.batch(len(ledger.rows), shapes, items, lengths)
+    ledger.rows.extend(shapes, columns["dates"], items, lengths, columns["numbers"])
+    ledger.rejected += columns["rejected"]
+    ledger.total += columns["total"]
+    for item, cells in columns["outside"].items():      # the earlier part's 报送 rows come first
+        checker.outside.setdefault(item, cells)
+    if progress is not None:
+        progress(len(shapes))
 
 
 class _Layout:
@@ -156,7 +223,11 @@ class _Layout:
 
     def record(self, cells: list[str]) -> list[str]:
         """A record's ledger cells in NAMES order, stripped (for the row checker)."""
-        return [cells[i].strip() if i >= 0 else "" for i in self.columns]
+        return [cells[i].strip() if 0 <= i < len(cells) else "" for i in self.columns]
+
+    def padded(self, cells: list[str]) -> list[str]:
+        """A record as wide as the header (a rejection lists every column)."""
+        return cells + [""] * (self.width - len(cells)) if len(cells) < self.width else cells
 
     def fill_spares(self, rows: list[list[str]]) -> None:
         """日期 and date both given: the first non-empty cell stands in the ledger column's place."""
@@ -170,11 +241,15 @@ class _Layout:
 def _read_batch(batch, layout: _Layout, checker: "_RowChecker", links: "_ItemLinks", ledger: Ledger) -> None:
     """One batch of records into the ledger's columns, or into rejections."""
     rows, numbers = batch.rows, batch.numbers
-    if batch.problems:
+    if batch.problems:          # the garbled records are rejected first, then sorted in with the others
+        mark = len(ledger.rejected)
         rows, numbers = _set_aside(rows, numbers, batch.problems, layout, ledger)
-    if layout.spares:
-        layout.fill_spares(rows)
+        _read_batch(Batch(rows, numbers), layout, checker, links, ledger)
+        ledger.rejected[mark:] = sorted(ledger.rejected[mark:], key=_ROW)
+        return
     try:
+        if layout.spares:
+            layout.fill_spares(rows)
         dates = list(map(checker.dates, map(layout.date, rows)))
         shapes = list(map(layout.shapes, map(layout.described, rows)))
         items = list(map(str.strip, map(layout.item, rows))) if layout.item else [""] * len(rows)
@@ -208,7 +283,7 @@ def _keep_good(rows, numbers, dates, shapes, items, lengths, layout: _Layout, ch
             else:
                 column, reason, suggestion = checker.check(layout.record(rows[position]))
                 ledger.rejected.append(Rejection(layout.file, numbers[position], NAMES[column], reason, suggestion,
-                                                 tuple(zip(layout.header, rows[position]))))
+                                                 tuple(zip(layout.header, layout.padded(rows[position])))))
         keep.append(ok)
     return (list(compress(shapes, keep)), list(compress(dates, keep)), list(compress(items, keep)),
             list(compress(lengths, keep)), list(compress(numbers, keep)))

@@ -49,6 +49,28 @@ class Table:
     batches: Iterator[Batch]
     format: str             # "csv", "xlsx" or "jsonl"
     encoding: str | None = None
+    text: str | None = None  # a CSV file's text, for split
+
+    def split(self, parts: int, lead: float | None = None) -> list["Table"] | None:
+        """The same records as up to `parts` tables over consecutive stretches of lines, each
+        numbered as in the whole file, to be read side by side. `lead` is the first part's
+        share (the rest share alike). Only where every record is one line whatever the split
+        (no quotes, no lone \r, no damaged bytes); otherwise None."""
+        text = self.text
+        if text is None or parts < 2 or '"' in text or text.count("\r") != text.count("\r\n"):
+            return None
+        body = text.find("\n") + 1           # after the header, which is one line: no quotes
+        lead = 1 / parts if lead is None else lead
+        shares = [lead + (1 - lead) * k / (parts - 1) for k in range(parts - 1)]
+        cuts = sorted({body, len(text), *(text.find("\n", body + int((len(text) - body) * share)) + 1
+                                          for share in shares)} - {0})
+        tables, lines = [], 1
+        for start, end in zip(cuts, cuts[1:]):
+            chunk = text[start:end]
+            tables.append(Table(self.file, self.header, _csv_batches(chunk, len(self.header), False, lines),
+                                "csv", self.encoding))
+            lines += chunk.count("\n")
+        return tables if len(tables) > 1 else None
 
 
 def open_table(path: str | Path, sheet: str | None = None) -> Table:
@@ -105,18 +127,23 @@ def _damage(cells: list[str]) -> Problem | None:
 
 def _csv(path: Path, text: str, encoding: str, damaged: bool) -> Table:
     csv.field_size_limit(1 << 30)  # a long 备注 is still a row
-    reader = csv.reader(io.StringIO(text, newline=""))
+    first = text[:text.find("\n") + 1] or text
+    # the header alone, unless a quoted cell runs over onto the next line
+    reader = csv.reader(io.StringIO(first if first.count('"') % 2 == 0 else text, newline=""))
     header = next(reader, None)
     if not header or not any(c.strip() for c in header):
         raise SourceError(f"{path}: 台账是空的，第1行应当是表头")
-    return Table(str(path), header, _csv_batches(text, reader, len(header), damaged), "csv", encoding)
+    return Table(str(path), header, _csv_batches(text, len(header), damaged, skip=reader.line_num), "csv",
+                 encoding, None if damaged else text)
 
 
-def _csv_batches(text: str, reader, width: int, damaged: bool):
-    number = 1                    # spreadsheet row of the last record (header = 1)
-    consumed = reader.line_num    # physical lines read so far
+def _csv_batches(text: str, width: int, damaged: bool, number: int = 1, skip: int = 0):
+    """Batches of the CSV records in text after its first `skip` lines (the header); `number`
+    is the spreadsheet row before the first record. The reader is made on the first batch, so
+    a table that is split never copies its whole text for a reader."""
     lines = _LineCursor(text)
-    base = 0                      # physical lines before the current reader's text
+    reader = csv.reader(io.StringIO(lines.after(skip), newline=""))
+    consumed = base = skip        # physical lines read so far; those before the current reader's text
     while True:
         rows = list(islice(reader, BATCH))
         if not rows:

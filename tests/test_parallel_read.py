@@ -1,0 +1,158 @@
+"""A big CSV ledger is read in parts, side by side, by forked processes (runtime/parallel.py).
+Whatever the number of parts and whether the children work, the outcome is the one-process read:
+the same rows in the same order, the same rejections, notices and results."""
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from conftest import DATA, compiled_seed, results_by_unit, write_ledger
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parts are forked only on Linux")
+
+
+def outcome(result) -> dict:
+    """Everything a read decides, in order."""
+    return {
+        "results": results_by_unit(result),
+        "rows": [(r.file, r.row, r.date, r.unit, r.event, r.item, r.category, r.tags, r.length, r.count, r.points)
+                 for r in result.rows],
+        "unmatched": [(r.file, r.row) for r in result.unmatched],
+        "rejected": [(str(r), r.cells) for r in result.rejected],
+        "notices": result.notices,
+    }
+
+
+def evaluate(plan, path, monkeypatch, workers: int):
+    from govrule.runtime import ledger
+    from govrule.runtime.run import evaluate_ledger
+
+    monkeypatch.setattr(ledger, "PARALLEL_MIN_CHARS", 0)      # split even a small file
+    monkeypatch.setenv("GOVRULE_WORKERS", str(workers))
+    return evaluate_ledger(plan, [path])
+
+
+def messy_ledger(tmp_path):
+    """The 封丘 example with trouble spread through it: rows rejected for many reasons, adoptions
+    before their submission, a submission under another unit, blank lines, a short row."""
+    import csv
+
+    with open(DATA / "fengqiu" / "ledger.csv", encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.DictReader(file))
+    trouble = [
+        {"日期": "2023-13-01", "单位": rows[0]["单位"], "事项": "报送", "信息编号": "BAD1"},
+        {"日期": "2023-03-01", "单位": "不存在的局", "事项": "报送", "信息编号": "BAD2"},
+        {"日期": "2022-12-31", "单位": rows[0]["单位"], "事项": "报送", "信息编号": "OUT1", "类别": "调研"},
+        {"日期": "2023-03-02", "单位": rows[0]["单位"], "事项": "采用", "信息编号": "OUT1", "刊物": "共享信息", "级别": "省"},
+        {"日期": "2023-03-03", "单位": rows[1]["单位"], "事项": "采用", "信息编号": "LATE", "刊物": "共享信息", "级别": "市"},
+        {"日期": "2023-03-04", "单位": rows[0]["单位"], "事项": "报送", "信息编号": "LATE", "类别": "调研", "字数": "3000"},
+        {"日期": "2023-03-05", "单位": rows[0]["单位"], "事项": "报送", "信息编号": "", "类别": "动态"},
+        {"日期": "2023-03-06", "单位": rows[0]["单位"], "事项": "报送", "信息编号": "N1", "字数": "三千五"},
+    ]
+    mixed = []
+    for i, row in enumerate(rows * 3):
+        mixed.append(dict(row, 信息编号=row["信息编号"] and f"{row['信息编号']}-{i // len(rows)}"))
+        if i % 97 == 0:
+            mixed.append(trouble[(i // 97) % len(trouble)])
+    path = write_ledger(tmp_path / "messy.csv", mixed)
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    lines.insert(len(lines) // 2, "")                                  # a blank line near the middle
+    lines.insert(len(lines) // 3, "2023-05-05," + rows[0]["单位"])      # a short row
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("workers", [2, 3, 5])
+def test_reading_in_parts_gives_exactly_the_one_process_read(tmp_path, monkeypatch, workers):
+    plan = compiled_seed("fengqiu").plan
+    path = messy_ledger(tmp_path)
+    alone = outcome(evaluate(plan, path, monkeypatch, 1))
+    assert alone["rejected"] and alone["notices"]              # the ledger does exercise both
+    assert outcome(evaluate(plan, path, monkeypatch, workers)) == alone
+
+
+def test_a_child_that_fails_leaves_its_part_to_the_parent(tmp_path, monkeypatch):
+    from govrule.runtime import ledger
+
+    plan = compiled_seed("fengqiu").plan
+    path = messy_ledger(tmp_path)
+    alone = outcome(evaluate(plan, path, monkeypatch, 1))
+
+    def broken(*args):
+        raise MemoryError("a child that cannot finish")
+
+    monkeypatch.setattr(ledger, "_part_columns", broken)
+    assert outcome(evaluate(plan, path, monkeypatch, 3)) == alone
+
+
+def test_the_parts_really_are_read_elsewhere(tmp_path, monkeypatch):
+    """The children's rows come back through _take_part; none of them is read here twice."""
+    from govrule.runtime import ledger
+
+    plan = compiled_seed("fengqiu").plan
+    path = messy_ledger(tmp_path)
+    taken = []
+    original = ledger._take_part
+
+    def spy(columns, *args):
+        taken.append(len(columns["shapes"]))
+        return original(columns, *args)
+
+    monkeypatch.setattr(ledger, "_take_part", spy)
+    result = evaluate(plan, path, monkeypatch, 3)
+    assert len(taken) == 2 and all(taken)
+    assert sum(taken) < len(result.rows)
+
+
+def table_of(tmp_path, text: str):
+    from govrule.runtime.sources import open_table
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode("utf-8"))
+    return open_table(path)
+
+
+def records(table) -> list[tuple[int, list[str]]]:
+    return [(number, cells) for batch in table.batches for number, cells in zip(batch.numbers, batch.rows)]
+
+
+def test_split_parts_hold_every_record_once_numbered_as_in_the_file(tmp_path):
+    text = "日期,单位,事项\n" + "".join(f"2023-01-{1 + i % 28:02d},甲局,报送{i}\n" for i in range(50)) + "\n末行,,"
+    whole = records(table_of(tmp_path, text))
+    for parts in (2, 3, 7):
+        pieces = table_of(tmp_path, text).split(parts)
+        assert pieces is not None and 1 < len(pieces) <= parts
+        assert [r for piece in pieces for r in records(piece)] == whole
+
+
+def test_split_leads_with_the_share_asked_for(tmp_path):
+    text = "a,b,c\n" + "1,2,3\n" * 1000
+    first, second = (len(records(part)) for part in table_of(tmp_path, text).split(2, lead=0.25))
+    assert 240 <= first <= 260 and first + second == 1000
+
+
+@pytest.mark.parametrize("text", [
+    'a,b,c\n1,"two\nlines",3\n4,5,6\n',          # a quoted cell may run over lines: cuts could fall inside
+    "a,b,c\r1,2,3\r4,5,6\r",                      # lone carriage returns end lines the csv module's way
+])
+def test_split_declines_where_a_cut_could_fall_inside_a_record(tmp_path, text):
+    assert table_of(tmp_path, text).split(2) is None
+
+
+def test_split_declines_damaged_text(tmp_path):
+    from govrule.runtime.sources import open_table
+
+    path = tmp_path / "d.csv"
+    path.write_bytes("日期,单位,事项\n2023-01-01,甲局,报送\n".encode() * 20 + b"2023-01-02,\xff\xfe,x\n")
+    assert open_table(path).split(2) is None
+
+
+def test_workers_follow_the_environment(monkeypatch):
+    from govrule.runtime.parallel import workers
+
+    monkeypatch.setenv("GOVRULE_WORKERS", "1")
+    assert workers() == 1
+    monkeypatch.delenv("GOVRULE_WORKERS")
+    assert workers() >= 1
