@@ -15,11 +15,10 @@ import gc
 import operator
 import re
 from array import array
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
-from itertools import compress, repeat
+from itertools import compress
 from operator import itemgetter
 
 from govrule.compiler.diagnostics import did_you_mean
@@ -29,6 +28,7 @@ from govrule.compiler.normalize import normalize
 from govrule.compiler.numerals import numeral_problem, parse_number
 
 from .rows import LedgerRows, Row, Shape
+from .links import ItemLinks
 from .parallel import side_by_side, workers
 from .sources import Batch, SourceError, open_table
 
@@ -56,16 +56,15 @@ _LEVEL_WORDS = {"国家级": "国家", "中央": "国家", "国务院": "国家"
                 "省政府": "省", "市级": "市", "地市": "市", "地级": "市", "市委": "市", "市政府": "市",
                 "县级": "县", "区": "县", "区级": "县", "县委": "县", "县政府": "县", "本级": "县"}
 _BAD = object()
-_FIRST = operator.itemgetter(0)
 _ROW = operator.attrgetter("row")
-_FIRST = operator.itemgetter(0)
 _ROW = operator.attrgetter("row")          # a 字数 cell that is not a whole number
 
 ONE = Fraction(1)
 
 
 class _Memo(dict):
-    """A function remembered per distinct argument."""
+    """A function remembered per distinct argument. In a hot `map`, pass its bound __getitem__:
+    calling the memo itself goes through a slower slot."""
 
     def __init__(self, function) -> None:
         super().__init__()
@@ -121,14 +120,14 @@ def read_ledger(paths, plan: Plan, period: tuple[date, date], sheet: str | None 
 def _read_all(paths, plan: Plan, period: tuple[date, date], sheet: str | None, progress) -> Ledger:
     ledger = Ledger()
     checker = _RowChecker(plan, period)
-    links = _ItemLinks(checker)
+    links = ItemLinks(checker.submitting)
     for path in paths:
         try:
             table = open_table(path, sheet)
             _read_table(table, checker, links, ledger, progress)
         except SourceError as error:
             raise LedgerError(str(error)) from error
-    links.finish(ledger.rows, ledger.notices)
+    links.finish(ledger.rows, checker.outside, ledger.notices)
     return ledger
 
 
@@ -136,18 +135,15 @@ def _read_all(paths, plan: Plan, period: tuple[date, date], sheet: str | None, p
 PARALLEL_MIN_CHARS = 4_000_000
 
 
-def _read_table(table, checker: "_RowChecker", links: "_ItemLinks", ledger: Ledger, progress) -> None:
+def _read_table(table, checker: "_RowChecker", links: ItemLinks, ledger: Ledger, progress) -> None:
     file, header = table.file, table.header
     columns, spares = _columns(header, file, ledger, table.format == "jsonl")
     if table.encoding == "GB18030":
         ledger.notices.append(f"{file}: 按 GB18030 编码读取")
     ledger.rows.start_file(file)
     layout = _Layout(file, header, columns, spares, checker)
-    parts = None
-    if table.text is not None and len(table.text) >= PARALLEL_MIN_CHARS:
-        # this process also links every part's items, and the others send their rows back: a smaller share
-        cores = workers()
-        parts = table.split(cores, lead=0.9 / cores)
+    big = table.text is not None and len(table.text) >= PARALLEL_MIN_CHARS
+    parts = table.split(workers()) if big else None
     if parts is None:
         _read_part(table, layout, checker, links, ledger, progress)
         return
@@ -173,7 +169,7 @@ def _read_part(table, layout: "_Layout", checker: "_RowChecker", links, ledger: 
 
 
 class _NoLinks:
-    """A part read in another process leaves items to be linked by the parent, in ledger order."""
+    """A part read in another process leaves its items to be linked by the parent, in ledger order."""
 
     @staticmethod
     def batch(start: int, shapes: list, items: list, lengths: list) -> None:
@@ -183,23 +179,38 @@ class _NoLinks:
 def _part_columns(table, layout: "_Layout", checker: "_RowChecker") -> dict:
     """A part read in a child process, as what the parent needs to take it: shapes as serial
     numbers of the raw cells that made them (the parent's memo turns those into its own Shape
-    objects), and the rest of the columns, rejections and 报送 rows outside the period as they are."""
+    objects), dates and 字数 as serial numbers of their distinct values, item codes as one
+    string (they hold no line breaks: the file was split at lines), rejections and 报送 rows
+    outside the period as they are. Pickling a million small objects one by one would cost more
+    than reading them."""
     part = Ledger()
     _read_part(table, layout, checker, _NoLinks, part, None)
-    raw = {shape: cells for cells, shape in layout.shapes.items() if shape is not None}
-    serial = {shape: i for i, shape in enumerate(raw)}
     rows = part.rows
-    return {"cells": list(raw.values()), "shapes": array("i", map(serial.__getitem__, rows.shapes)),
-            "dates": rows.dates, "items": rows.items, "lengths": rows.lengths, "numbers": rows.numbers,
+    raw = {shape: cells for cells, shape in layout.shapes.items() if shape is not None}
+    return {"cells": list(raw.values()), "shapes": _serials(rows.shapes, raw),
+            "dates": (list(days := dict.fromkeys(rows.dates)), _serials(rows.dates, days)),
+            "lengths": (list(sizes := dict.fromkeys(rows.lengths)), _serials(rows.lengths, sizes)),
+            "items": "\n".join(rows.items), "numbers": rows.numbers,
             "rejected": part.rejected, "total": part.total, "outside": checker.outside}
 
 
-def _take_part(columns: dict, layout: "_Layout", checker: "_RowChecker", links, ledger: Ledger, progress) -> None:
-    shapes_of = list(map(layout.shapes, columns["cells"]))
+def _serials(values: list, distinct: dict) -> array:
+    """Each value's place among the distinct values (a dict, in the order of its keys)."""
+    place = dict(zip(distinct, range(len(distinct))))
+    return array("i", map(place.__getitem__, values))
+
+
+def _take_part(columns: dict, layout: "_Layout", checker: "_RowChecker", links: ItemLinks, ledger: Ledger,
+               progress) -> None:
+    shapes_of = list(map(layout.shapes.__getitem__, columns["cells"]))
     shapes = list(map(shapes_of.__getitem__, columns["shapes"]))
-    items, lengths = columns["items"], columns["lengths"]
+    days, serials = columns["dates"]
+    dates = list(map(days.__getitem__, serials))
+    sizes, serials = columns["lengths"]
+    lengths = list(map(sizes.__getitem__, serials))
+    items = columns["items"].split("\n") if shapes else []
     links.batch(len(ledger.rows), shapes, items, lengths)
-    ledger.rows.extend(shapes, columns["dates"], items, lengths, columns["numbers"])
+    ledger.rows.extend(shapes, dates, items, lengths, columns["numbers"])
     ledger.rejected += columns["rejected"]
     ledger.total += columns["total"]
     for item, cells in columns["outside"].items():      # the earlier part's 报送 rows come first
@@ -238,7 +249,7 @@ class _Layout:
                     cells[main] = next((cells[i] for i in others if cells[i].strip()), "")
 
 
-def _read_batch(batch, layout: _Layout, checker: "_RowChecker", links: "_ItemLinks", ledger: Ledger) -> None:
+def _read_batch(batch, layout: _Layout, checker: "_RowChecker", links: ItemLinks, ledger: Ledger) -> None:
     """One batch of records into the ledger's columns, or into rejections."""
     rows, numbers = batch.rows, batch.numbers
     if batch.problems:          # the garbled records are rejected first, then sorted in with the others
@@ -250,10 +261,10 @@ def _read_batch(batch, layout: _Layout, checker: "_RowChecker", links: "_ItemLin
     try:
         if layout.spares:
             layout.fill_spares(rows)
-        dates = list(map(checker.dates, map(layout.date, rows)))
-        shapes = list(map(layout.shapes, map(layout.described, rows)))
+        dates = list(map(checker.dates.__getitem__, map(layout.date, rows)))
+        shapes = list(map(layout.shapes.__getitem__, map(layout.described, rows)))
         items = list(map(str.strip, map(layout.item, rows))) if layout.item else [""] * len(rows)
-        lengths = list(map(checker.lengths, map(layout.length, rows))) if layout.length else [None] * len(rows)
+        lengths = list(map(checker.lengths.__getitem__, map(layout.length, rows))) if layout.length else [None] * len(rows)
     except IndexError:          # a short record (or a blank line): pad it and read the batch again
         rows, numbers = _set_aside(rows, numbers, {}, layout, ledger)
         return _read_batch(Batch(rows, numbers), layout, checker, links, ledger) if rows else None
@@ -541,88 +552,3 @@ def _parse_number(text: str) -> Fraction | None:
         return parse_number(text)
     except (ValueError, ZeroDivisionError):
         return None
-
-
-class _ItemLinks:
-    """Carries 类别, 标记 and 字数 from each item's first 报送 row to its other rows, and notices a
-    row whose unit differs from its item's 报送 row (ledger.md, 'What an item carries').
-
-    Works a batch at a time, while the batch's cells are still in the processor's cache: half a
-    ledger can be adoptions and instructions. The first 报送 row of an item is known for good
-    once it has been read, so a row whose 报送 row is already read is settled at once; the
-    others wait for the end of the ledger, where 报送 rows dated outside the period count too.
-    What a row takes depends only on its shape and its 报送 row's shape: decided once per pair.
-    Nothing here makes an object per row that the garbage collector would have to scan."""
-
-    def __init__(self, checker: _RowChecker) -> None:
-        self.checker = checker
-        self.first: dict[str, tuple] = {}             # item -> its first 报送 row's (_Taker of its shape, 字数)
-        self.derived: dict[tuple, Shape] = {}
-        derived = self.derived          # not self: a cycle would keep every row's entry alive for the collector
-        self.takers = _Memo(lambda source: _Taker(source, derived))        # 报送 shape -> its _Taker
-        self.waiting: list[int] = []                   # rows whose 报送 row was not read yet
-        self.mismatched: list[tuple[int, str]] = []    # (row, the 报送 row's unit)
-
-    def batch(self, start: int, shapes: list, items: list, lengths: list) -> None:
-        """Settle a batch's rows (about to be appended at index `start`), changing its columns in place."""
-        is_submit = list(map(self.checker.submitting.__contains__, shapes))
-        positions = range(len(shapes))
-        if any(is_submit):      # setdefault: an item's first 报送 row stays its source
-            submitted = list(compress(positions, is_submit))
-            sources = zip(map(self.takers, map(shapes.__getitem__, submitted)), map(lengths.__getitem__, submitted))
-            deque(map(self.first.setdefault, map(items.__getitem__, submitted), sources), maxlen=0)
-        others = list(compress(positions, map(operator.not_, is_submit)))
-        sources = list(map(self.first.get, map(items.__getitem__, others)))
-        found = list(map(operator.is_not, sources, repeat(None)))
-        settled = list(compress(others, found))
-        sources = list(compress(sources, found))
-        taken = list(map(dict.__getitem__, map(_FIRST, sources), map(shapes.__getitem__, settled)))
-        for position, shape, (taker, length) in zip(settled, taken, sources):   # the hot loop: kept bare
-            shapes[position] = shape
-            if lengths[position] is None:
-                lengths[position] = length
-            if shape.unit != taker.unit:
-                self.mismatched.append((start + position, taker.unit))
-        self.waiting += [start + p for p in compress(others, map(operator.not_, found)) if items[p]]
-
-    def finish(self, rows: LedgerRows, notices: list[str]) -> None:
-        """Settle the rows still waiting, and write the notices in ledger order."""
-        outside = self.checker.outside
-        for index in self.waiting:
-            item = rows.items[index]
-            taker, length = self.first.get(item, (None, None))
-            if taker is None and item in outside:
-                unit, category, tags, length = outside[item]
-                taker = self.takers(Shape(unit, None, "报送", None, None, None, category, tags, ONE, None))
-            if taker is not None:
-                rows.shapes[index] = taker[rows.shapes[index]]
-                if rows.lengths[index] is None:
-                    rows.lengths[index] = length
-                if rows.shapes[index].unit != taker.unit:
-                    self.mismatched.append((index, taker.unit))
-        for index, unit in sorted(self.mismatched):
-            notices.append(f"{rows.place(index)}: 信息{rows.items[index]}由「{unit}」报送，"
-                           f"这一行写的是「{rows.shapes[index].unit}」；按这一行的单位计分")
-
-
-class _Taker(dict):
-    """For one 报送 row's shape: the shape each other row of its item takes (the blanks it fills)."""
-
-    def __init__(self, source: Shape, derived: dict) -> None:
-        super().__init__()
-        self.source, self.unit, self.derived = source, source.unit, derived
-
-    def __missing__(self, shape: Shape) -> Shape:
-        source = self.source
-        category = source.category if shape.category is None else shape.category
-        tags = shape.tags or source.tags
-        taken = shape
-        if category != shape.category or tags != shape.tags:
-            key = (shape, category, tags)        # shared by every 报送 shape that fills the same blanks
-            taken = self.derived.get(key)
-            if taken is None:
-                taken = self.derived[key] = Shape(shape.unit, shape.sub_unit, shape.event, shape.level,
-                                                  shape.publication, shape.form, category, tags, shape.count,
-                                                  shape.points)
-        self[shape] = taken
-        return taken

@@ -22,6 +22,7 @@ from typing import Iterator
 BATCH = 1000             # records per batch: big enough to amortise, small enough to stay in cache
 BROKEN = "\ufffd"        # what a byte in no known encoding decodes to
 _NEWLINES = re.compile(r"\r\n|\r|\n")
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 class SourceError(Exception):
@@ -49,28 +50,22 @@ class Table:
     batches: Iterator[Batch]
     format: str             # "csv", "xlsx" or "jsonl"
     encoding: str | None = None
-    text: str | None = None  # a CSV file's text, for split
+    text: str | None = None  # a CSV file's text when every record is one line: it can be split
 
-    def split(self, parts: int, lead: float | None = None) -> list["Table"] | None:
-        """The same records as up to `parts` tables over consecutive stretches of lines, each
-        numbered as in the whole file, to be read side by side. `lead` is the first part's
-        share (the rest share alike). Only where every record is one line whatever the split
-        (no quotes, no lone \r, no damaged bytes); otherwise None."""
+    def split(self, parts: int) -> list["Table"] | None:
+        """The same records as up to `parts` tables over consecutive stretches of lines of about
+        equal length, each numbered as in the whole file, to be read side by side. Only for a
+        CSV file whose records are one line each (see `text`); otherwise None. Cutting costs a
+        few searches: each part copies and counts its own stretch when it is read, in whichever
+        process reads it."""
         text = self.text
-        if text is None or parts < 2 or '"' in text or text.count("\r") != text.count("\r\n"):
+        if text is None or parts < 2:
             return None
         body = text.find("\n") + 1           # after the header, which is one line: no quotes
-        lead = 1 / parts if lead is None else lead
-        shares = [lead + (1 - lead) * k / (parts - 1) for k in range(parts - 1)]
-        cuts = sorted({body, len(text), *(text.find("\n", body + int((len(text) - body) * share)) + 1
-                                          for share in shares)} - {0})
-        tables, lines = [], 1
-        for start, end in zip(cuts, cuts[1:]):
-            chunk = text[start:end]
-            tables.append(Table(self.file, self.header, _csv_batches(chunk, len(self.header), False, lines),
-                                "csv", self.encoding))
-            lines += chunk.count("\n")
-        return tables if len(tables) > 1 else None
+        cuts = sorted({body, len(text), *(text.find("\n", body + (len(text) - body) * k // parts) + 1
+                                          for k in range(1, parts))} - {0})
+        return [Table(self.file, self.header, _csv_stretch(text, start, end, len(self.header)), "csv", self.encoding)
+                for start, end in zip(cuts, cuts[1:])] if len(cuts) > 2 else None
 
 
 def open_table(path: str | Path, sheet: str | None = None) -> Table:
@@ -90,7 +85,10 @@ def open_table(path: str | Path, sheet: str | None = None) -> Table:
     text, encoding, damaged = decode(data)
     if suffix in (".jsonl", ".ndjson"):
         return _jsonl(path, text, encoding, damaged)
-    return _csv(path, text, encoding, damaged)
+    # every record one line: no quotes, no line ended by a lone \r (neither byte occurs inside a
+    # UTF-8 or GB18030 character, so the bytes tell)
+    one_line = not damaged and b'"' not in data and (b"\r" not in data or not _LONE_CR.search(data))
+    return _csv(path, text, encoding, damaged, one_line)
 
 
 def decode(data: bytes) -> tuple[str, str, bool]:
@@ -125,7 +123,7 @@ def _damage(cells: list[str]) -> Problem | None:
 
 # ---- CSV ----------------------------------------------------------------------------------
 
-def _csv(path: Path, text: str, encoding: str, damaged: bool) -> Table:
+def _csv(path: Path, text: str, encoding: str, damaged: bool, one_line: bool) -> Table:
     csv.field_size_limit(1 << 30)  # a long 备注 is still a row
     first = text[:text.find("\n") + 1] or text
     # the header alone, unless a quoted cell runs over onto the next line
@@ -134,7 +132,12 @@ def _csv(path: Path, text: str, encoding: str, damaged: bool) -> Table:
     if not header or not any(c.strip() for c in header):
         raise SourceError(f"{path}: 台账是空的，第1行应当是表头")
     return Table(str(path), header, _csv_batches(text, len(header), damaged, skip=reader.line_num), "csv",
-                 encoding, None if damaged else text)
+                 encoding, text if one_line else None)
+
+
+def _csv_stretch(text: str, start: int, end: int, width: int):
+    """The batches of the records in text[start:end], which starts a line: numbered by the lines before."""
+    yield from _csv_batches(text[start:end], width, False, text.count("\n", 0, start))
 
 
 def _csv_batches(text: str, width: int, damaged: bool, number: int = 1, skip: int = 0):
