@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
+import threading
 
 
 def workers() -> int:
@@ -18,6 +19,8 @@ def workers() -> int:
     may use; 1 where processes cannot be forked safely."""
     if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
         return 1              # macOS system libraries are not safe across fork; Windows has none
+    if threading.active_count() > 1:
+        return 1              # another thread may hold a lock that the child would inherit, held forever
     wanted = os.environ.get("GOVRULE_WORKERS", "")
     if wanted.isdigit() and int(wanted) > 0:
         return int(wanted)

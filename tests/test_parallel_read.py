@@ -176,3 +176,20 @@ def test_workers_follow_the_environment(monkeypatch):
     assert workers() == 1
     monkeypatch.delenv("GOVRULE_WORKERS")
     assert workers() >= 1
+
+
+def test_no_forking_beside_other_threads(monkeypatch):
+    import threading
+
+    from govrule.runtime.parallel import workers
+
+    monkeypatch.setenv("GOVRULE_WORKERS", "4")
+    assert workers() == 4
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert workers() == 1
+    finally:
+        stop.set()
+        thread.join()
