@@ -22,15 +22,16 @@ def _mib(maxrss: int) -> float:
     return maxrss / (1024 * 1024) if sys.platform == "darwin" else maxrss / 1024
 
 
-def run_once(argv: list[str], cwd: str | None = None) -> Run:
-    """Run argv with stdout discarded.
+def run_once(argv: list[str], cwd: str | None = None, env: dict | None = None) -> Run:
+    """Run argv with stdout discarded; `env` adds to this process's environment.
 
     os.wait4 gives this child's own rusage; RUSAGE_CHILDREN would only give the maximum over all
     children so far. stderr goes to a temporary file, not a pipe, so a chatty child cannot block.
     """
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd)
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd,
+                                env={**os.environ, **env} if env else None)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; tell Popen so it won't wait again
@@ -39,11 +40,11 @@ def run_once(argv: list[str], cwd: str | None = None) -> Run:
     return Run(seconds, _mib(usage.ru_maxrss), proc.returncode, stderr)
 
 
-def best_of(argv: list[str], repeat: int = 1, cwd: str | None = None) -> Run:
+def best_of(argv: list[str], repeat: int = 1, cwd: str | None = None, env: dict | None = None) -> Run:
     """The fastest of `repeat` runs; a failed run is returned at once so errors are not hidden."""
     best = None
     for _ in range(max(1, repeat)):
-        run = run_once(argv, cwd)
+        run = run_once(argv, cwd, env)
         if best is None or run.seconds < best.seconds:
             best = run
         if run.returncode not in (0, 2):

@@ -2,6 +2,10 @@
 
 Usage: python bench/run.py [--sizes 10000,100000,1000000] [--policies fengqiu,...] [--seed 1]
                            [--workdir DIR] [--examples DIR] [--repeat N] [--explain]
+
+Evals use a plan cache of their own in the work folder, filled by one untimed run first, as a
+user's repeated runs would find it; a cold start (no cache) is timed separately at the smallest
+size, and the largest size is timed again in one process (GOVRULE_WORKERS=1).
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from generate import EXAMPLES, ROOT, example_path, generate
-from measure import Run, best_of
+from measure import Run, best_of, run_once
 
 GOVRULE = [sys.executable, "-m", "govrule.cli.main"]  # the interpreter running us, not whatever is on PATH
 EVAL_OK = (0, 2)  # eval exits 2 when rows are rejected; the timing is still valid
@@ -67,13 +71,17 @@ def failure(what: str, run: Run) -> str:
 def bench_policy(policy: str, args: argparse.Namespace, workdir: Path) -> bool:
     rule = str(ROOT / "policies" / f"{policy}.rule")
     ok = True
+    env = {"GOVRULE_CACHE_DIR": str(workdir / "plan-cache")}
+    if args.sizes:      # fill the plan cache, untimed
+        run_once([*GOVRULE, "eval", rule, str(ledger_for(policy, args.sizes[0], args, workdir)), "--format", "json"],
+                 env=env)
     print(f"\n== {policy}")
     print(f"  {'rows':>9} {'rows/s':>10} {'floor s':>8} {'govrule s':>9} {'ratio':>6} {'peak MiB':>8} {'rejected':>8}")
     times: dict[int, float] = {}
     for size in args.sizes:
         ledger = str(ledger_for(policy, size, args, workdir))
         floor = best_of([sys.executable, "-c", FLOOR, ledger], args.repeat)
-        run = best_of([*GOVRULE, "eval", rule, ledger, "--format", "json"], args.repeat)
+        run = best_of([*GOVRULE, "eval", rule, ledger, "--format", "json"], args.repeat, env=env)
         if floor.returncode != 0:
             print(failure(f"floor at {size}", floor))
             ok = False
@@ -84,6 +92,20 @@ def bench_policy(policy: str, args: argparse.Namespace, workdir: Path) -> bool:
         times[size] = run.seconds
         print(f"  {size:>9} {size / run.seconds:>10.0f} {floor.seconds:>8.3f} {run.seconds:>9.3f} "
               f"{run.seconds / floor.seconds:>6.1f} {run.peak_mib:>8.1f} {rejected_note(run):>8}")
+    extra = []
+    if args.sizes:
+        smallest, largest = (str(ledger_for(policy, size, args, workdir)) for size in (args.sizes[0], args.sizes[-1]))
+        extra += [(f"eval at {args.sizes[0]} without the plan cache", [*GOVRULE, "eval", rule, smallest, "--format", "json"],
+                   {"GOVRULE_NO_CACHE": "1"}),
+                  (f"eval at {args.sizes[-1]} in one process", [*GOVRULE, "eval", rule, largest, "--format", "json"],
+                   {**env, "GOVRULE_WORKERS": "1"})]
+    for what, argv, more in extra:
+        run = best_of(argv, args.repeat, env=more)
+        if run.returncode not in EVAL_OK:
+            print(failure(what, run))
+            ok = False
+        else:
+            print(f"  {what}: {run.seconds:.3f} s, peak {run.peak_mib:.1f} MiB")
     for what, argv in (("check", [*GOVRULE, "check", rule]), ("--help", [*GOVRULE, "--help"])):
         run = best_of(argv, args.repeat)
         if run.returncode != 0:
@@ -94,7 +116,7 @@ def bench_policy(policy: str, args: argparse.Namespace, workdir: Path) -> bool:
     if args.explain and args.sizes:
         size = args.sizes[0]  # traces grow fast, so only the smallest size
         ledger = str(ledger_for(policy, size, args, workdir))
-        run = best_of([*GOVRULE, "eval", rule, ledger, "--format", "json", "--explain"], args.repeat)
+        run = best_of([*GOVRULE, "eval", rule, ledger, "--format", "json", "--explain"], args.repeat, env=env)
         if run.returncode not in EVAL_OK:
             print(failure(f"eval --explain at {size}", run))
             ok = False

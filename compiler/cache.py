@@ -7,7 +7,8 @@ afresh. Loading a plan imports neither Lark, networkx nor zhconv.
 
 Plans live in $GOVRULE_CACHE_DIR/plans/, by default $XDG_CACHE_HOME/govrule/plans/ or
 ~/.cache/govrule/plans/. GOVRULE_CACHE_DIR="" or GOVRULE_NO_CACHE=1 turns the cache off.
-Loading a plan runs pickle, so the folder must be one only you can write to.
+Loading a plan runs pickle, so a plan is read only from a file and folder that only this user can
+write to; the folders are made that way.
 """
 from __future__ import annotations
 
@@ -104,11 +105,20 @@ def _library_versions() -> str:
 
 
 def _load(entry: Path) -> object:
+    """The cached result, if the file is there and only this user could have written it:
+    unpickling runs what the file says, so a file another user could change is not read."""
     try:
         with open(entry, "rb") as file:
+            if not _private(os.fstat(file.fileno())) or not _private(os.stat(entry.parent)):
+                return None
             return pickle.load(file)
     except Exception:     # missing, unreadable or corrupt (a damaged pickle can raise almost anything)
         return None
+
+
+def _private(status: os.stat_result) -> bool:
+    owner = os.geteuid() if hasattr(os, "geteuid") else status.st_uid
+    return status.st_uid == owner and not status.st_mode & 0o022
 
 
 def _store(entry: Path, compiled: Compiled) -> None:
@@ -116,7 +126,7 @@ def _store(entry: Path, compiled: Compiled) -> None:
     import tempfile     # only a cold start writes: loading need not pay for it
 
     try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
+        entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=entry.parent, prefix=".", suffix=".tmp")
     except OSError:
         return

@@ -6,6 +6,7 @@ Traditional characters become simplified, full-width becomes half-width, and sur
 from __future__ import annotations
 
 import sys
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -30,8 +31,8 @@ def to_simplified(text: str) -> str:
 @lru_cache(maxsize=1)
 def _converter():
     """zhconv's convert, loaded on first use: its tables take a moment to read."""
-    if "pkg_resources" in sys.modules:
-        from zhconv import convert
+    if "pkg_resources" in sys.modules or threading.active_count() > 1:
+        from zhconv import convert     # hiding pkg_resources from another thread's imports would break them
         return convert
     # zhconv tries pkg_resources (~0.1 s to import) before reading its table from its own folder
     sys.modules["pkg_resources"] = None

@@ -163,13 +163,13 @@ class _Score:
 class Evaluation:
     """The results of one plan over one ledger."""
 
-    def __init__(self, plan: Plan, rows: LedgerRows | list[Row], period: PeriodSpan,
+    def __init__(self, plan: Plan, ledger: LedgerRows | list[Row], period: PeriodSpan,
                  parameters: dict[str, Fraction] | None = None) -> None:
         self.plan = plan
         self.parameters = parameters or {}      # --param overrides
         self.policy = plan.policy
         self.period = period
-        self.ledger = rows if isinstance(rows, LedgerRows) else LedgerRows.of(rows)
+        self.ledger = ledger if isinstance(ledger, LedgerRows) else LedgerRows.of(ledger)
         self.notices: list[str] = []            # rows scored, but not as written (分值 over its cap)
         self._cache: dict[tuple, Value] = {}
         self._names_memo: dict[int, dict[tuple, bool]] = defaultdict(dict)   # id(pattern) -> names -> match
@@ -315,6 +315,9 @@ class Evaluation:
     # ------------------------------------------------------------ patterns
 
     def matches_pattern(self, pattern: ir.RowPattern, row: Row) -> bool:
+        """Whether a row of this evaluation's ledger (one of `rows`) matches a pattern."""
+        if not 0 <= row.index < len(self.ledger) or self.ledger.row(row.index) is not row:
+            raise ValueError(f"{row.file}:{row.row} 不是这次计分的台账里的行")
         return self._match(pattern, _NAMES(row), row.index)
 
     def _match(self, pattern: ir.RowPattern, names: tuple, index: int) -> bool:

@@ -28,6 +28,7 @@ class ItemLinks:
         self.derived: dict[tuple, Shape] = {}
         derived = self.derived          # not self: a cycle would keep every row's entry alive for the collector
         self.takers = _Takers(lambda source: _Taker(source, derived))   # 报送 shape -> its _Taker
+        self.outside_shapes: dict[tuple, Shape] = {}   # (unit, 类别, 标记) of 报送 rows outside the period
         self.waiting: list[int] = []                   # rows whose 报送 row was not read yet
         self.mismatched: list[tuple[int, str]] = []    # (row, the 报送 row's unit)
 
@@ -62,7 +63,7 @@ class ItemLinks:
             source = self.first.get(item)
             if source is None and item in outside:
                 unit, category, tags, length = outside[item]
-                source = self.takers[Shape(unit, None, "报送", None, None, None, category, tags, ONE, None)], length
+                source = self.takers[self._outside_shape(unit, category, tags)], length
             if source is not None:
                 taker, length = source
                 rows.shapes[index] = taker[rows.shapes[index]]
@@ -74,8 +75,14 @@ class ItemLinks:
             notices.append(f"{rows.place(index)}: 信息{rows.items[index]}由「{unit}」报送，"
                            f"这一行写的是「{rows.shapes[index].unit}」；按这一行的单位计分")
 
-    def derive(self, shape: Shape, category: str | None, tags: frozenset) -> Shape:
-        return _derive(self.derived, shape, category, tags)
+
+
+    def _outside_shape(self, unit: str, category: str | None, tags: frozenset) -> Shape:
+        """The shape of a 报送 row outside the period (rejected, so never made): one per distinct cells."""
+        key = (unit, category, tags)
+        if key not in self.outside_shapes:
+            self.outside_shapes[key] = Shape(unit, None, "报送", None, None, None, category, tags, ONE, None)
+        return self.outside_shapes[key]
 
 
 class _Takers(dict):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
@@ -68,7 +68,8 @@ class LedgerRows:
         self.items: list[str] = []          # "" for a row without an item
         self.lengths: list[int | None] = []
         self.numbers = array("q")           # row numbers as the user sees them
-        self._files: list[tuple[int, str]] = []   # (first index, file), in order
+        self._starts: list[int] = []         # each file's first index, in order
+        self._files: list[str] = []
         self._made: dict[int, Row] = {}
 
     def __len__(self) -> int:
@@ -76,7 +77,8 @@ class LedgerRows:
 
     def start_file(self, file: str) -> None:
         """Rows added from now on come from this file."""
-        self._files.append((len(self.shapes), file))
+        self._starts.append(len(self.shapes))
+        self._files.append(file)
 
     def extend(self, shapes, dates, items, lengths, numbers) -> None:
         """Append rows, column by column (all of the same length)."""
@@ -87,7 +89,7 @@ class LedgerRows:
         self.numbers.extend(numbers)
 
     def file_of(self, index: int) -> str:
-        return self._files[bisect_right(self._files, (index, "\U0010ffff")) - 1][1]
+        return self._files[bisect_right(self._starts, index) - 1]     # a file without rows shares its start: the later wins
 
     def place(self, index: int) -> str:
         """file:row, as a notice cites a row."""
@@ -131,3 +133,28 @@ class LedgerRows:
                 shape = shapes[key] = Shape(*key)
             store.extend([shape], [row.date], [row.item or ""], [row.length], [row.row])
         return store
+
+
+class LedgerError(Exception):
+    """The file cannot be read as a ledger at all (no such file, no header, missing column)."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    file: str
+    row: int
+    column: str              # the ledger column's Chinese name, or the header as written
+    reason: str
+    suggestion: str | None = None
+    cells: tuple = ()        # the whole row as (header, cell) pairs, extra columns included
+
+    def __str__(self) -> str:
+        text = f"{self.file}:{self.row}:{self.column}: {self.reason}"
+        return text + (f"（{self.suggestion}）" if self.suggestion else "")
+
+
+@dataclass
+class Ledger:
+    rows: LedgerRows = field(default_factory=LedgerRows)
+    rejected: list[Rejection] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)

@@ -126,8 +126,8 @@ def _damage(cells: list[str]) -> Problem | None:
 def _csv(path: Path, text: str, encoding: str, damaged: bool, one_line: bool) -> Table:
     csv.field_size_limit(1 << 30)  # a long 备注 is still a row
     first = text[:text.find("\n") + 1] or text
-    # the header alone, unless a quoted cell runs over onto the next line
-    reader = csv.reader(io.StringIO(first if first.count('"') % 2 == 0 else text, newline=""))
+    # the header line alone when it has no quotes; otherwise a quoted cell may run on to the next line
+    reader = csv.reader(io.StringIO(first if '"' not in first else text, newline=""))
     header = next(reader, None)
     if not header or not any(c.strip() for c in header):
         raise SourceError(f"{path}: 台账是空的，第1行应当是表头")

@@ -43,6 +43,7 @@ def test_run_prints_rows_per_second_and_ratio(tmp_path):
     assert int(row.group(1)) > 0 and float(row.group(4)) > 0
     assert "rows/s" in done.stdout and "ratio" in done.stdout
     assert "check:" in done.stdout and "--help:" in done.stdout
+    assert "without the plan cache:" in done.stdout and "in one process:" in done.stdout
 
 
 def test_generator_is_deterministic(tmp_path):

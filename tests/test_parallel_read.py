@@ -28,7 +28,7 @@ def evaluate(plan, path, monkeypatch, workers: int):
     from govrule.runtime import ledger
     from govrule.runtime.run import evaluate_ledger
 
-    monkeypatch.setattr(ledger, "PARALLEL_MIN_CHARS", 0)      # split even a small file
+    monkeypatch.setattr(ledger, "PARALLEL_MIN_CHARS", 1)      # split even a small file
     monkeypatch.setenv("GOVRULE_WORKERS", str(workers))
     return evaluate_ledger(plan, [path])
 
@@ -193,3 +193,56 @@ def test_no_forking_beside_other_threads(monkeypatch):
     finally:
         stop.set()
         thread.join()
+
+
+def test_children_reaped_by_the_system_are_no_error(tmp_path, monkeypatch):
+    """A parent process may pass down SIGCHLD ignored: the system then reaps children itself."""
+    import signal
+
+    plan = compiled_seed("fengqiu").plan
+    path = messy_ledger(tmp_path)
+    alone = outcome(evaluate(plan, path, monkeypatch, 1))
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        assert outcome(evaluate(plan, path, monkeypatch, 3)) == alone
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+
+
+def test_an_error_in_the_parent_leaves_no_child_behind(tmp_path, monkeypatch):
+    import os
+
+    from govrule.runtime import ledger
+
+    plan = compiled_seed("fengqiu").plan
+    path = messy_ledger(tmp_path)
+    original = ledger._read_part
+    parent = os.getpid()
+
+    def failing(*args):
+        if os.getpid() == parent:
+            raise KeyboardInterrupt
+        return original(*args)
+
+    monkeypatch.setattr(ledger, "_read_part", failing)
+    with pytest.raises(KeyboardInterrupt):
+        evaluate(plan, path, monkeypatch, 3)
+    with pytest.raises(ChildProcessError):      # no child left, running or unreaped
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_progress_counts_every_record_whoever_reads_it(tmp_path, monkeypatch):
+    from govrule.runtime import ledger
+    from govrule.runtime.run import evaluate_ledger
+
+    plan = compiled_seed("fengqiu").plan
+    path = messy_ledger(tmp_path)
+    monkeypatch.setattr(ledger, "PARALLEL_MIN_CHARS", 1)
+    counts = {}
+    for workers in (1, 3):
+        monkeypatch.setenv("GOVRULE_WORKERS", str(workers))
+        seen = []
+        evaluate_ledger(plan, [path], progress=seen.append)
+        counts[workers] = sum(seen)
+    records = len(path.read_text(encoding="utf-8").splitlines()) - 1
+    assert counts[1] == counts[3] == records

@@ -135,6 +135,18 @@ def test_a_corrupt_cache_file_is_ignored_and_replaced(compiles, cache_folder):
     assert len(compiles) == 4 and plans(cache_folder) == [name]
 
 
+@pytest.mark.parametrize("loosened", ["file", "folder"])
+def test_a_plan_others_could_write_is_not_loaded(loosened, compiles, cache_folder):
+    """Unpickling runs what the file says: a file or folder other users can write is not trusted."""
+    cache.compile_cached(FENGQIU)
+    [name] = plans(cache_folder)
+    assert not (cache_folder / "plans").stat().st_mode & 0o077        # made for this user alone
+    target = cache_folder / "plans" / (name if loosened == "file" else "")
+    target.chmod(target.stat().st_mode | 0o022)
+    assert cache.compile_cached(FENGQIU).ok
+    assert len(compiles) == 2
+
+
 def test_a_cached_plan_for_other_text_is_not_used(tmp_path, compiles, cache_folder):
     """A file under the right key but holding another policy's plan is compiled over."""
     cache.compile_cached(FENGQIU)

@@ -592,3 +592,21 @@ def test_duplicated_date_columns_with_a_blank_line_or_a_short_row(tmp_path, line
     result = assert_same_in_every_batch_size(plan(), [path], sizes=(1,))
     assert [r.row for r in result.counted] == counted
     assert [(r.row, r.column) for r in result.rejected] == rejected
+
+
+def test_a_rejected_row_shows_its_cells_as_written(tmp_path):
+    """Where 日期 is blank and date stands in, the rejected row still shows what was written in each
+    (the file of rejected rows is to be corrected and read back); a record the file garbled keeps
+    what could be read of it, unpadded, and a JSONL line that is not an object has no cells."""
+    path = write_lines(tmp_path / "d.csv", ["日期", "单位", "事项", "date"], [",丁局,失实,2020-05-02"])
+    for size in (1, HUGE):
+        [rejection] = evaluate(plan(), [path], size).rejected
+        assert rejection.column == "单位"
+        assert rejection.cells == (("日期", ""), ("单位", "丁局"), ("事项", "失实"), ("date", "2020-05-02"))
+    quote = write_lines(tmp_path / "q.csv", ["日期", "单位", "事项", "备注"], ['2020-05-02,甲局,"没有闭合', "2020-05-03,甲局,失实,"])
+    [rejection] = evaluate(plan(), [quote], HUGE).rejected
+    assert rejection.cells == (("日期", "2020-05-02"), ("单位", "甲局"), ("事项", "没有闭合"))
+    jsonl = tmp_path / "j.jsonl"
+    jsonl.write_text('{"日期": "2020-05-03", "单位": "甲局", "事项": "失实"}\nnot json\n', encoding="utf-8")
+    [rejection] = evaluate(plan(), [jsonl], HUGE).rejected
+    assert (rejection.row, rejection.column, rejection.cells) == (2, "整行", ())
