@@ -22,11 +22,11 @@ from operator import itemgetter
 from govrule.compiler.lower import Plan
 from govrule.compiler.normalize import normalize
 
-from . import parts as wire
 from .cells import BAD, CellChecker
 from .columns import COLUMNS, DATE, ITEM, ITEM_EVENTS, LENGTH, NAMES, SHAPE, column_key, column_name, locate
 from .links import ItemLinks
 from .parallel import side_by_side, workers
+from .parts import NoLinks, pack, unpack
 from .rows import Ledger, LedgerError, Rejection, Row
 from .sources import Batch, SourceError, open_table
 
@@ -68,7 +68,7 @@ def _read_all(paths, plan: Plan, period: tuple[date, date], sheet: str | None, p
 PARALLEL_MIN_CHARS = 2_000_000
 
 
-def _read_table(table, checker: "CellChecker", links: ItemLinks, ledger: Ledger, progress) -> None:
+def _read_table(table, checker: CellChecker, links: ItemLinks, ledger: Ledger, progress) -> None:
     file, header = table.file, table.header
     columns, spares = locate(header, file, ledger.notices, table.format == "jsonl")
     if table.encoding == "GB18030":
@@ -94,7 +94,7 @@ def _read_table(table, checker: "CellChecker", links: ItemLinks, ledger: Ledger,
             _take_part(columns, layout, checker, links, ledger, progress)
 
 
-def _read_part(table, layout: "_Layout", checker: "CellChecker", links, ledger: Ledger, progress) -> None:
+def _read_part(table, layout: "_Layout", checker: CellChecker, links, ledger: Ledger, progress) -> None:
     for batch in table.batches:
         _read_batch(batch, layout, checker, links, ledger)
         if progress is not None:
@@ -105,14 +105,14 @@ def _part_columns(table, layout: "_Layout", checker: CellChecker) -> dict:
     """A part read in a child process, packed to travel back (see parts)."""
     part = Ledger()
     records = []
-    _read_part(table, layout, checker, wire.NoLinks, part, records.append)
-    return wire.pack(part, layout.shapes, checker.outside, sum(records))
+    _read_part(table, layout, checker, NoLinks, part, records.append)
+    return pack(part, layout.shapes, checker.outside, sum(records))
 
 
 def _take_part(packed: dict, layout: "_Layout", checker: CellChecker, links: ItemLinks, ledger: Ledger,
                progress) -> None:
     """A part a child read, linked here in ledger order and appended."""
-    part = wire.unpack(packed, layout.shapes)
+    part = unpack(packed, layout.shapes)
     links.batch(len(ledger.rows), part.shapes, part.items, part.lengths)
     ledger.rows.extend(part.shapes, part.dates, part.items, part.lengths, part.numbers)
     ledger.rejected += part.rejected
@@ -125,7 +125,7 @@ def _take_part(packed: dict, layout: "_Layout", checker: CellChecker, links: Ite
 class _Layout:
     """Where one file keeps the ledger's columns: C-level getters over its records."""
 
-    def __init__(self, file: str, header: list[str], columns: list[int], spares, checker: "CellChecker") -> None:
+    def __init__(self, file: str, header: list[str], columns: list[int], spares, checker: CellChecker) -> None:
         self.file, self.header, self.columns, self.spares = file, header, columns, spares
         self.width = len(header)
         self.date = itemgetter(columns[DATE])
@@ -136,7 +136,7 @@ class _Layout:
         self.shapes = checker.shapes_from(present)
 
     def record(self, cells: list[str]) -> list[str]:
-        """A record's ledger cells in NAMES order, stripped (for the row checker)."""
+        """A record's ledger cells in NAMES order, stripped (for CellChecker.check)."""
         return [cells[i].strip() if 0 <= i < len(cells) else "" for i in self.columns]
 
     def padded(self, cells: list[str]) -> list[str]:
@@ -157,7 +157,7 @@ class _Layout:
         return filled
 
 
-def _read_batch(batch, layout: _Layout, checker: "CellChecker", links: ItemLinks, ledger: Ledger) -> None:
+def _read_batch(batch, layout: _Layout, checker: CellChecker, links: ItemLinks, ledger: Ledger) -> None:
     """One batch of records into the ledger's columns, or into rejections."""
     rows, numbers = batch.rows, batch.numbers
     if batch.problems:          # the garbled records are rejected first, then sorted in with the others
@@ -180,7 +180,7 @@ def _read_batch(batch, layout: _Layout, checker: "CellChecker", links: ItemLinks
     joined = "".join(items)
     if not (joined.isascii() and joined.isalnum()):    # plain codes are already normal
         items = [normalize(item) if item else item for item in items]
-    # a row is suspect when any of its cells could not be read; the row checker says why
+    # a row is suspect when any of its cells could not be read; CellChecker.check says why
     suspect = None in dates or None in shapes or BAD in lengths
     if not suspect and "" in items:     # rows without an item are fine unless their event needs one
         suspect = not checker.itemless.issuperset(compress(shapes, map(operator.not_, items)))
