@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from itertools import islice
+from itertools import islice, repeat
 from typing import Iterator
 
 BATCH = 1000             # records per batch: big enough to amortise, small enough to stay in cache
@@ -64,7 +64,7 @@ class Table:
         body = text.find("\n") + 1           # after the header, which is one line: no quotes
         cuts = sorted({body, len(text), *(text.find("\n", body + (len(text) - body) * k // parts) + 1
                                           for k in range(1, parts))} - {0})
-        return [Table(self.file, self.header, _csv_stretch(text, start, end, len(self.header)), "csv", self.encoding)
+        return [Table(self.file, self.header, _line_batches(text, start, end), "csv", self.encoding)
                 for start, end in zip(cuts, cuts[1:])] if len(cuts) > 2 else None
 
 
@@ -85,8 +85,8 @@ def open_table(path: str | Path, sheet: str | None = None) -> Table:
     text, encoding, damaged = decode(data)
     if suffix in (".jsonl", ".ndjson"):
         return _jsonl(path, text, encoding, damaged)
-    # every record one line: no quotes, no line ended by a lone \r (neither byte occurs inside a
-    # UTF-8 or GB18030 character, so the bytes tell)
+    # every record one line: no quotes and no line ended by a lone \r (neither byte occurs inside
+    # a UTF-8 or GB18030 character, so the bytes tell)
     one_line = not damaged and b'"' not in data and (b"\r" not in data or not _LONE_CR.search(data))
     return _csv(path, text, encoding, damaged, one_line)
 
@@ -131,13 +131,23 @@ def _csv(path: Path, text: str, encoding: str, damaged: bool, one_line: bool) ->
     header = next(reader, None)
     if not header or not any(c.strip() for c in header):
         raise SourceError(f"{path}: 台账是空的，第1行应当是表头")
-    return Table(str(path), header, _csv_batches(text, len(header), damaged, skip=reader.line_num), "csv",
-                 encoding, text if one_line else None)
+    if one_line:
+        body = text.find("\n") + 1 or len(text)
+        return Table(str(path), header, _line_batches(text, body, len(text)), "csv", encoding, text)
+    return Table(str(path), header, _csv_batches(text, len(header), damaged, skip=reader.line_num), "csv", encoding)
 
 
-def _csv_stretch(text: str, start: int, end: int, width: int):
-    """The batches of the records in text[start:end], which starts a line: numbered by the lines before."""
-    yield from _csv_batches(text[start:end], width, False, text.count("\n", 0, start))
+def _line_batches(text: str, start: int, end: int):
+    """Batches of the records in text[start:end] (from the start of a line), numbered by the lines
+    before, for text whose records are one line each: with no quotes, a line is its cells joined by
+    commas, so splitting does what the csv module would, in two thirds of the time."""
+    number = text.count("\n", 0, start)        # the spreadsheet row before the first record
+    lines = text[start:end].replace("\r", "").split("\n")      # every \r ends a line with \n
+    if lines[-1] == "":
+        lines.pop()                             # the text ends with a line break, not with a record
+    for first in range(0, len(lines), BATCH):
+        chunk = lines[first:first + BATCH]
+        yield Batch(list(map(str.split, chunk, repeat(","))), range(number + 1 + first, number + 1 + first + len(chunk)))
 
 
 def _csv_batches(text: str, width: int, damaged: bool, number: int = 1, skip: int = 0):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import DATA, compiled_seed, results_by_unit, write_ledger
 
@@ -246,3 +248,21 @@ def test_progress_counts_every_record_whoever_reads_it(tmp_path, monkeypatch):
         counts[workers] = sum(seen)
     records = len(path.read_text(encoding="utf-8").splitlines()) - 1
     assert counts[1] == counts[3] == records
+
+
+cell_text = st.text(alphabet=st.sampled_from("ab甲局 ,\t\x00·《》１"), max_size=6).map(lambda t: t.replace(",", ""))
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=st.lists(st.lists(cell_text, min_size=0, max_size=5).map(",".join), max_size=12),
+       ending=st.sampled_from(["\n", "\r\n"]), last=st.booleans())
+def test_splitting_lines_reads_what_the_csv_module_reads(lines, ending, last):
+    """Where no record spans lines, the fast reader (split at line breaks and commas) gives every
+    record and row number the csv module gives: blank lines, short rows and a missing last break too."""
+    from govrule.runtime.sources import _csv_batches, _line_batches
+
+    text = "日期,单位,事项" + ending + ending.join(lines) + (ending if last and lines else "")
+    fast = [(n, cells) for b in _line_batches(text, text.find("\n") + 1, len(text)) for n, cells in zip(b.numbers, b.rows)]
+    slow = [(n, cells) for b in _csv_batches(text, 3, False, skip=1) for n, cells in zip(b.numbers, b.rows)]
+    # the csv module gives [] for a blank line, the split [""]: both are a blank record to the reader
+    assert [(n, cells or [""]) for n, cells in slow] == fast
