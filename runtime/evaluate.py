@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from functools import cached_property
-from itertools import accumulate, compress
+from itertools import accumulate, compress, filterfalse
 from operator import attrgetter, ne, not_
 
 from govrule.compiler import ir
@@ -803,7 +803,7 @@ class Evaluation:
         unused: set[int] = set()
         for _, rows in self._buckets:
             if id(rows) not in whole:
-                unused.update(i for i in rows.indices if i not in used)
+                unused.update(filterfalse(used.__contains__, rows.indices))
         return unused
 
     def scope(self, unit: str, within_group: bool) -> tuple[str, ...]:
