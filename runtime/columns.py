@@ -11,7 +11,7 @@ COLUMNS = {"日期": "date", "信息编号": "item", "单位": "unit", "事项":
            "级别": "level", "形式": "form", "类别": "category", "标记": "tags", "字数": "length",
            "数量": "count", "分值": "points", "备注": "note"}
 DATE, ITEM, UNIT, EVENT, PUBLICATION, LEVEL, FORM, CATEGORY, TAGS, LENGTH, COUNT, POINTS, NOTE = range(13)
-# the cells a Shape is read from, in the order the cell checker takes them
+# the cells a Shape is read from, in the order CellChecker takes them
 SHAPE = (UNIT, EVENT, PUBLICATION, LEVEL, FORM, CATEGORY, TAGS, COUNT, POINTS)
 NAMES = tuple(COLUMNS)
 REQUIRED = (DATE, UNIT, EVENT)
@@ -26,6 +26,7 @@ def column_key(header: str) -> str | None:
 
 
 def column_name(header: list[str], index: int | None) -> str:
+    """How a rejection names the column at an index: the ledger's name, else the header as written."""
     if index is None:
         return "整行"
     name = header[index] if index < len(header) else f"第{index + 1}列"
@@ -46,7 +47,7 @@ def locate(header: list[str], file: str, notices: list[str], quiet: bool) -> tup
         if key in found and not quiet:
             first = found[key][0]
             notices.append(f"{file}: 第{index + 1}列「{name}」与第{first + 1}列「{header[first]}」是同一列，"
-                                  "取其中第一个非空的格")
+                           "取其中第一个非空的格")
         found.setdefault(key, []).append(index)
     missing = [NAMES[c] for c in REQUIRED if NAMES[c] not in found]
     if missing:
