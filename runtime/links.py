@@ -15,6 +15,7 @@ from collections import deque
 from fractions import Fraction
 from itertools import compress, repeat
 
+from .cells import Memo
 from .rows import LedgerRows, Shape
 
 _FIRST = operator.itemgetter(0)
@@ -27,7 +28,7 @@ class ItemLinks:
         self.first: dict[str, tuple] = {}              # item -> its first 报送 row's (_Taker of its shape, 字数)
         self.derived: dict[tuple, Shape] = {}
         derived = self.derived          # not self: a cycle would keep every row's entry alive for the collector
-        self.takers = _Takers(lambda source: _Taker(source, derived))   # 报送 shape -> its _Taker
+        self.takers = Memo(lambda source: _Taker(source, derived))   # 报送 shape -> its _Taker
         self.outside_shapes: dict[tuple, Shape] = {}   # (unit, 类别, 标记) of 报送 rows outside the period
         self.waiting: list[int] = []                   # rows whose 报送 row was not read yet
         self.mismatched: list[tuple[int, str]] = []    # (row, the 报送 row's unit)
@@ -83,18 +84,6 @@ class ItemLinks:
         if key not in self.outside_shapes:
             self.outside_shapes[key] = Shape(unit, None, "报送", None, None, None, category, tags, ONE, None)
         return self.outside_shapes[key]
-
-
-class _Takers(dict):
-    """报送 shape -> its _Taker, made on first use."""
-
-    def __init__(self, make) -> None:
-        super().__init__()
-        self.make = make
-
-    def __missing__(self, source: Shape) -> "_Taker":
-        taker = self[source] = self.make(source)
-        return taker
 
 
 class _Taker(dict):

@@ -150,10 +150,11 @@ def _line_batches(text: str, start: int, end: int):
         yield Batch(list(map(str.split, chunk, repeat(","))), range(number + 1 + first, number + 1 + first + len(chunk)))
 
 
-def _csv_batches(text: str, width: int, damaged: bool, number: int = 1, skip: int = 0):
-    """Batches of the CSV records in text after its first `skip` lines (the header); `number`
-    is the spreadsheet row before the first record. The reader is made on the first batch, so
-    a table that is split never copies its whole text for a reader."""
+def _csv_batches(text: str, width: int, damaged: bool, skip: int):
+    """Batches of the CSV records in text after its first `skip` lines (the header, however many
+    lines its cells take), numbered as spreadsheet rows from 2. The reader is made on the first
+    batch, so a table that is split never copies its whole text for a reader."""
+    number = 1                    # spreadsheet row of the last record (header = 1)
     lines = _LineCursor(text)
     reader = csv.reader(io.StringIO(lines.after(skip), newline=""))
     consumed = base = skip        # physical lines read so far; those before the current reader's text

@@ -553,11 +553,11 @@ def test_random_ledgers_score_alike_in_any_batch_size_and_any_order(tmp_path, le
     assert contents(other) == contents(result)
 
 
-# ---- found while writing these tests: all three failed on commit 68eda5f --------------------
+# ---- records the file garbles, short records, and duplicated date columns -------------------
 
 def test_rejections_stay_in_ledger_order_when_a_batch_also_holds_a_garbled_record(tmp_path):
-    """At 68eda5f a record the file itself garbles (a quote never closed, bytes in no encoding) was
-    rejected before the other rejected rows of its batch: the order of the rejections depended on BATCH."""
+    """A record the file itself garbles (a quote never closed, bytes in no encoding) is rejected in its
+    place among the other rejected rows of its batch, whatever the batch size."""
     quote = write_lines(tmp_path / "quote.csv", ["日期", "单位", "事项", "备注"], [
         "2020-05-01,丁局,失实,", '2020-05-02,甲局,失实,"没有闭合', "2020-05-03,甲局,失实,", "2020-05-04,甲局,失实,"])
     damaged = tmp_path / "bytes.csv"
@@ -570,8 +570,8 @@ def test_rejections_stay_in_ledger_order_when_a_batch_also_holds_a_garbled_recor
 
 
 def test_a_rejected_row_without_its_trailing_cells_is_rejected_not_a_crash(tmp_path):
-    """At 68eda5f a record short only of columns no memo reads (备注 here) was not padded unless another
-    record of its batch was short of a column that is read; the row checker then indexed past its end."""
+    """A record short only of a column the reader never maps (备注 here) is padded like any short
+    record, so that its rejection can be written."""
     path = write_lines(tmp_path / "l.csv", ["日期", "单位", "事项", "备注"], ["2020-05-01,丁局,失实"])
     for size in (1, HUGE):
         [rejection] = evaluate(plan(), [path], size).rejected
@@ -585,8 +585,8 @@ def test_a_rejected_row_without_its_trailing_cells_is_rejected_not_a_crash(tmp_p
     ("2020-05-02,甲局,失实", [2, 3, 4], []),
 ], ids=["blank line", "short row without 日期", "short row with 日期"])
 def test_duplicated_date_columns_with_a_blank_line_or_a_short_row(tmp_path, line, counted, rejected):
-    """With 日期 and date both in the header, 68eda5f filled in the spare column before short records
-    were padded: a blank line, or a short row whose 日期 is blank, raised IndexError."""
+    """With 日期 and date both in the header, a blank line is skipped and a short row whose 日期 is
+    blank is rejected; filling in the spare column waits until short records are padded."""
     path = write_lines(tmp_path / "l.csv", ["日期", "单位", "事项", "date"],
                        ["2020-05-01,甲局,失实,", line, "2020-05-03,甲局,失实,"])
     result = assert_same_in_every_batch_size(plan(), [path], sizes=(1,))
