@@ -24,9 +24,9 @@ from govrule.compiler.normalize import normalize
 
 from .cells import BAD, CellChecker
 from .columns import COLUMNS, DATE, ITEM, ITEM_EVENTS, LENGTH, NAMES, SHAPE, column_key, column_name, locate
-from .links import ItemLinks
+from .links import ItemLinks, PartLinks
 from .parallel import side_by_side, workers
-from .parts import NoLinks, pack, unpack
+from .parts import pack, unpack
 from .rows import Ledger, LedgerError, Rejection, Row
 from .sources import Batch, SourceError, open_table
 
@@ -66,6 +66,9 @@ def _read_all(paths, plan: Plan, period: tuple[date, date], sheet: str | None, p
 # each part of a file read side by side has at least this many characters (a file of fewer than
 # twice as many is read in one process): forking and sending back cost more than smaller parts save
 PARALLEL_MIN_CHARS = 2_000_000
+# the part the parent reads itself is this much longer than each child's: a child also packs its
+# part and sends it, and the parent then takes it in
+OWN_SHARE = 1.1
 
 
 def _read_table(table, checker: CellChecker, links: ItemLinks, ledger: Ledger, progress) -> None:
@@ -76,7 +79,7 @@ def _read_table(table, checker: CellChecker, links: ItemLinks, ledger: Ledger, p
     ledger.rows.start_file(file)
     layout = _Layout(file, header, columns, spares, checker)
     share = len(table.text) // PARALLEL_MIN_CHARS if table.text is not None else 0
-    parts = table.split(min(workers(), share)) if share >= 2 else None
+    parts = table.split(min(workers(), share), OWN_SHARE) if share >= 2 else None
     if parts is None:
         _read_part(table, layout, checker, links, ledger, progress)
         return
@@ -103,18 +106,19 @@ def _read_part(table, layout: "_Layout", checker: CellChecker, links, ledger: Le
 
 def _part_columns(table, layout: "_Layout", checker: CellChecker) -> dict:
     """A part read in a child process, packed to travel back (see parts)."""
-    part = Ledger()
+    part, links = Ledger(), PartLinks(checker.submitting)
     records = []
-    _read_part(table, layout, checker, NoLinks, part, records.append)
-    return pack(part, layout.shapes, checker.outside, sum(records))
+    _read_part(table, layout, checker, links, part, records.append)
+    return pack(part, layout.shapes, checker.outside, sum(records), links.packed())
 
 
 def _take_part(packed: dict, layout: "_Layout", checker: CellChecker, links: ItemLinks, ledger: Ledger,
                progress) -> None:
-    """A part a child read, linked here in ledger order and appended."""
+    """A part a child read, appended, with the links it found applied here."""
     part = unpack(packed, layout.shapes)
-    links.batch(len(ledger.rows), part.shapes, part.items, part.lengths)
+    waiting = links.take(part, ledger.rows)
     ledger.rows.extend(part.shapes, part.dates, part.items, part.lengths, part.numbers)
+    links.settle(ledger.rows, waiting)
     ledger.rejected += part.rejected
     for item, cells in part.outside.items():      # the earlier parts' 报送 rows come first
         checker.outside.setdefault(item, cells)
@@ -187,8 +191,9 @@ def _read_batch(batch, layout: _Layout, checker: CellChecker, links: ItemLinks, 
     if suspect:
         shapes, dates, items, lengths, numbers = _keep_good(rows, written, numbers, dates, shapes, items, lengths,
                                                             layout, checker, ledger)
-    links.batch(len(ledger.rows), shapes, items, lengths)
+    start = len(ledger.rows)
     ledger.rows.extend(shapes, dates, items, lengths, numbers)
+    links.batch(ledger.rows, start)
 
 
 def _keep_good(rows, written, numbers, dates, shapes, items, lengths, layout: _Layout, checker, ledger):

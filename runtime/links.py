@@ -1,16 +1,21 @@
 """What an item carries (ledger.md): 类别, 标记 and 字数 go from an item's first 报送 row to its
 other rows where those are blank, and a row whose unit differs from its 报送 row's is noticed.
 
-The ledger is linked a batch at a time, while the batch's cells are still in the processor's
-cache: half a ledger can be adoptions and instructions. An item's first 报送 row is known for
-good once it has been read, so a row whose 报送 row is read already is settled at once; the
-others wait for the end of the ledger, where 报送 rows dated outside the period count too.
-What a row takes depends only on its shape and its 报送 row's shape: decided once per pair.
-Nothing here makes an object per row that the garbage collector would have to scan.
+Linking has two halves. Finding is the costly one: a dict of every item's first 报送 row, and a
+lookup per other row. Applying is cheap: what a row takes depends only on its shape and its 报送
+row's shape, decided once per pair. The reader links a batch at a time, while its cells are still
+in the processor's cache. A part of the ledger read in another process finds its own links
+(`PartLinks`); the parent applies them, correcting the few that an earlier part decides.
+
+An item's first 报送 row is known for good once it has been read, so a row whose 报送 row is read
+already is settled at once; the others wait for the end of the ledger, where 报送 rows dated
+outside the period count too. Nothing here makes an object per row that the garbage collector
+would have to scan.
 """
 from __future__ import annotations
 
 import operator
+from array import array
 from collections import deque
 from fractions import Fraction
 from itertools import compress, repeat
@@ -18,14 +23,52 @@ from itertools import compress, repeat
 from .cells import Memo
 from .rows import LedgerRows, Shape
 
-_FIRST = operator.itemgetter(0)
 ONE = Fraction(1)
+
+
+def _find(first: dict, submitting: set, rows: LedgerRows, start: int) -> tuple[list, list, list]:
+    """Register the 报送 rows from index `start` on in `first` (item -> index of its first 报送 row,
+    kept: setdefault), and find the other rows' sources. Returns (settled rows, their sources,
+    rows with an item whose 报送 row is not read yet), as ledger indices."""
+    shapes, items = rows.shapes[start:], rows.items[start:]
+    is_submit = list(map(submitting.__contains__, shapes))
+    indices = range(start, start + len(shapes))
+    if any(is_submit):
+        deque(map(first.setdefault, compress(items, is_submit), compress(indices, is_submit)), maxlen=0)
+    is_other = list(map(operator.not_, is_submit))
+    others, other_items = list(compress(indices, is_other)), list(compress(items, is_other))
+    sources = list(map(first.get, other_items))
+    found = list(map(operator.is_not, sources, repeat(None)))
+    missing = list(map(operator.not_, found))
+    waiting = list(compress(compress(others, missing), compress(other_items, missing)))
+    return list(compress(others, found)), list(compress(sources, found)), waiting
+
+
+class PartLinks:
+    """The links of a part read in another process, found there and applied by the parent
+    (`ItemLinks.take`): rows are indices into the part, from 0."""
+
+    def __init__(self, submitting: set[Shape]) -> None:
+        self.submitting = submitting
+        self.first: dict[str, int] = {}
+        self.settled, self.sources, self.waiting = array("i"), array("i"), array("i")
+
+    def batch(self, rows: LedgerRows, start: int) -> None:
+        settled, sources, waiting = _find(self.first, self.submitting, rows, start)
+        self.settled += array("i", settled)
+        self.sources += array("i", sources)
+        self.waiting += array("i", waiting)
+
+    def packed(self) -> tuple:
+        """What travels back: settled rows, their sources, waiting rows, and the part's first 报送 rows."""
+        return self.settled, self.sources, self.waiting, array("i", self.first.values())
 
 
 class ItemLinks:
     def __init__(self, submitting: set[Shape]) -> None:
         self.submitting = submitting                   # the shapes of 报送 rows, as the reader makes them
-        self.first: dict[str, tuple] = {}              # item -> its first 报送 row's (_Taker of its shape, 字数)
+        self.first: dict[str, int] = {}                # item -> index of its first 报送 row
+        self.later: list[tuple] = []                   # (start, first 报送 rows) of parts not yet in `first`
         self.derived: dict[tuple, Shape] = {}
         derived = self.derived          # not self: a cycle would keep every row's entry alive for the collector
         self.takers = Memo(lambda source: _Taker(source, derived))   # 报送 shape -> its _Taker
@@ -33,50 +76,87 @@ class ItemLinks:
         self.waiting: list[int] = []                   # rows whose 报送 row was not read yet
         self.mismatched: list[tuple[int, str]] = []    # (row, the 报送 row's unit)
 
-    def batch(self, start: int, shapes: list, items: list, lengths: list) -> None:
-        """Settle a batch's rows (about to be appended at index `start`), changing its columns in place."""
-        is_submit = list(map(self.submitting.__contains__, shapes))
-        positions = range(len(shapes))
-        if any(is_submit):      # setdefault: an item's first 报送 row stays its source
-            submitted = list(compress(positions, is_submit))
-            sources = zip(map(self.takers.__getitem__, map(shapes.__getitem__, submitted)),
-                          map(lengths.__getitem__, submitted))
-            deque(map(self.first.setdefault, map(items.__getitem__, submitted), sources), maxlen=0)
-        others = list(compress(positions, map(operator.not_, is_submit)))
-        sources = list(map(self.first.get, map(items.__getitem__, others)))
+    def batch(self, rows: LedgerRows, start: int) -> None:
+        """Link the rows appended from index `start` on, changing their shapes and 字数 in place."""
+        self._merge_later(rows.items)
+        settled, sources, waiting = _find(self.first, self.submitting, rows, start)
+        self._apply(rows.shapes, rows.lengths, settled, sources, 0)
+        self.waiting += waiting
+
+    def take(self, part, rows: LedgerRows) -> list[int]:
+        """Apply the links a part found (PartLinks.packed) to its own columns, before they are
+        appended to the ledger's rows. An item that an earlier part submitted takes that part's
+        报送 row instead. Returns the rows to `settle` once the part is appended, as ledger indices."""
+        self._merge_later(rows.items)
+        start = len(rows)
+        settled, sources, waiting, firsts = part.links
+        items = part.items
+        again = set(filter(self.first.__contains__, map(items.__getitem__, firsts)))
+        if again:
+            keep = [items[i] not in again for i in settled]
+            waiting = [*waiting, *compress(settled, map(operator.not_, keep))]
+            settled, sources = list(compress(settled, keep)), list(compress(sources, keep))
+        self._apply(part.shapes, part.lengths, settled, sources, start)
+        self.later.append((start, firsts))
+        return sorted(map(start.__add__, waiting))
+
+    def settle(self, rows: LedgerRows, waiting: list[int]) -> None:
+        """Rows a part left waiting: those of an item an earlier part submitted are settled now,
+        the others wait for the end."""
+        sources = list(map(self.first.get, map(rows.items.__getitem__, waiting)))
         found = list(map(operator.is_not, sources, repeat(None)))
-        settled = list(compress(others, found))
-        sources = list(compress(sources, found))
-        taken = list(map(dict.__getitem__, map(_FIRST, sources), map(shapes.__getitem__, settled)))
-        for position, shape, (taker, length) in zip(settled, taken, sources):   # the hot loop: kept bare
-            shapes[position] = shape
-            if lengths[position] is None:
-                lengths[position] = length
+        self._apply(rows.shapes, rows.lengths, list(compress(waiting, found)), list(compress(sources, found)), 0)
+        self.waiting += compress(waiting, map(operator.not_, found))
+
+    def _merge_later(self, items: list[str]) -> None:
+        """The first 报送 rows of parts taken before, into `first` (in ledger order: setdefault)."""
+        for start, firsts in self.later:
+            firsts = list(map(start.__add__, firsts))
+            deque(map(self.first.setdefault, map(items.__getitem__, firsts), firsts), maxlen=0)
+        self.later.clear()
+
+    def _apply(self, shapes: list, lengths: list, settled, sources, offset: int) -> None:
+        """Each settled row takes from its source (indices into these columns, which start at ledger
+        index `offset`)."""
+        takers = list(map(self.takers.__getitem__, map(shapes.__getitem__, sources)))
+        taken = list(map(dict.__getitem__, takers, map(shapes.__getitem__, settled)))
+        mismatched = self.mismatched
+        for index, shape, taker, source in zip(settled, taken, takers, sources):   # the hot loop: kept bare
+            shapes[index] = shape
+            if lengths[index] is None:
+                lengths[index] = lengths[source]
             if shape.unit != taker.unit:
-                self.mismatched.append((start + position, taker.unit))
-        self.waiting += [start + p for p in compress(others, map(operator.not_, found)) if items[p]]
+                mismatched.append((offset + index, taker.unit))
 
     def finish(self, rows: LedgerRows, outside: dict, notices: list[str]) -> None:
         """Settle the rows still waiting (an item with no 报送 row in the period takes its outside
         one), and write the notices in ledger order."""
+        items = rows.items
+        if self.later:          # only the items still waiting are looked for in parts taken last
+            wanted = {items[index] for index in self.waiting} - self.first.keys()
+            for start, firsts in self.later:
+                firsts = list(map(start.__add__, firsts))
+                for index in compress(firsts, map(wanted.__contains__, map(items.__getitem__, firsts))):
+                    self.first.setdefault(items[index], index)
+            self.later.clear()
         for index in self.waiting:
-            item = rows.items[index]
+            item = items[index]
             source = self.first.get(item)
-            if source is None and item in outside:
-                unit, category, tags, length = outside[item]
-                source = self.takers[self._outside_shape(unit, category, tags)], length
             if source is not None:
-                taker, length = source
-                rows.shapes[index] = taker[rows.shapes[index]]
-                if rows.lengths[index] is None:
-                    rows.lengths[index] = length
-                if rows.shapes[index].unit != taker.unit:
-                    self.mismatched.append((index, taker.unit))
+                taker, length = self.takers[rows.shapes[source]], rows.lengths[source]
+            elif item in outside:
+                unit, category, tags, length = outside[item]
+                taker = self.takers[self._outside_shape(unit, category, tags)]
+            else:
+                continue
+            rows.shapes[index] = taker[rows.shapes[index]]
+            if rows.lengths[index] is None:
+                rows.lengths[index] = length
+            if rows.shapes[index].unit != taker.unit:
+                self.mismatched.append((index, taker.unit))
         for index, unit in sorted(self.mismatched):
             notices.append(f"{rows.place(index)}: 信息{rows.items[index]}由「{unit}」报送，"
                            f"这一行写的是「{rows.shapes[index].unit}」；按这一行的单位计分")
-
-
 
     def _outside_shape(self, unit: str, category: str | None, tags: frozenset) -> Shape:
         """The shape of a 报送 row outside the period (rejected, so never made): one per distinct cells."""

@@ -52,17 +52,18 @@ class Table:
     encoding: str | None = None
     text: str | None = None  # a CSV file's text when every record is one line: it can be split
 
-    def split(self, parts: int) -> list["Table"] | None:
-        """The same records as up to `parts` tables over consecutive stretches of lines of about
-        equal length, each numbered as in the whole file, to be read side by side. Only for a
-        CSV file whose records are one line each (see `text`); otherwise None. Cutting costs a
-        few searches: each part copies and counts its own stretch when it is read, in whichever
-        process reads it."""
+    def split(self, parts: int, first: float = 1.0) -> list["Table"] | None:
+        """The same records as up to `parts` tables over consecutive stretches of lines, each
+        numbered as in the whole file, to be read side by side. The first stretch is `first` times
+        as long as each of the others, which are of about equal length. Only for a CSV file whose
+        records are one line each (see `text`); otherwise None. Cutting costs a few searches: each
+        part copies and counts its own stretch when it is read, in whichever process reads it."""
         text = self.text
         if text is None or parts < 2:
             return None
         body = text.find("\n") + 1           # after the header, which is one line: no quotes
-        cuts = sorted({body, len(text), *(text.find("\n", body + (len(text) - body) * k // parts) + 1
+        unit = (len(text) - body) / (first + parts - 1)
+        cuts = sorted({body, len(text), *(text.find("\n", body + int(unit * (first + k - 1))) + 1
                                           for k in range(1, parts))} - {0})
         return [Table(self.file, self.header, _line_batches(text, start, end), "csv", self.encoding)
                 for start, end in zip(cuts, cuts[1:])] if len(cuts) > 2 else None

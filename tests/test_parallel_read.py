@@ -95,6 +95,37 @@ def test_an_item_submitted_in_two_parts_takes_the_first_submission(tmp_path, mon
     assert [(r.category, r.length) for r in twice] == [("调研", 2000), ("调研", 2000)]
 
 
+@pytest.mark.parametrize("workers", [2, 3])
+def test_items_link_across_parts_in_every_direction(tmp_path, monkeypatch, workers):
+    """Adoptions before, inside and after the part of their item's first 报送 row, and a second
+    报送 row in a later part: every adoption takes the first one, as in one process."""
+    import csv
+
+    with open(DATA / "fengqiu" / "ledger.csv", encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.DictReader(file))
+    units = [rows[0]["单位"], rows[1]["单位"]]
+
+    def adopted(day: int, unit: str) -> dict:
+        return {"日期": f"2023-04-{day:02d}", "单位": unit, "事项": "采用", "信息编号": "SPREAD", "刊物": "共享信息",
+                "级别": "省"}
+
+    first = {"日期": "2023-04-10", "单位": units[0], "事项": "报送", "信息编号": "SPREAD", "类别": "调研", "字数": "2000"}
+    second = {"日期": "2023-04-20", "单位": units[1], "事项": "报送", "信息编号": "SPREAD", "类别": "动态", "字数": "900"}
+    body = [dict(row, 信息编号=row["信息编号"] and f"{row['信息编号']}-{i // len(rows)}") for i, row in enumerate(rows * 6)]
+    a, b = len(body) * 45 // 100, len(body) * 85 // 100      # with 3 parts: in the second and in the third
+    ledger_rows = [adopted(1, units[0]), *body[:a], adopted(2, units[1]), first, adopted(3, units[0]),
+                   *body[a:b], adopted(4, units[1]), second, adopted(5, units[0]), *body[b:], adopted(6, units[1])]
+    path = write_ledger(tmp_path / "spread.csv", ledger_rows)
+    plan = compiled_seed("fengqiu").plan
+    alone = evaluate(plan, path, monkeypatch, 1)
+    parted = evaluate(plan, path, monkeypatch, workers)
+    assert outcome(parted) == outcome(alone)
+    spread = [r for r in parted.rows if r.item == "SPREAD" and r.event == "采用"]
+    assert [(r.category, r.length) for r in spread] == [("调研", 2000)] * 6
+    noticed = [n for n in parted.notices if "信息SPREAD" in n]      # the units that differ from the first 报送 row's
+    assert len(noticed) == 3 and all(f"由「{units[0]}」报送" in n for n in noticed)
+
+
 def test_a_child_that_fails_leaves_its_part_to_the_parent(tmp_path, monkeypatch):
     from govrule.runtime import ledger
 
@@ -153,6 +184,13 @@ def test_split_cuts_into_parts_of_about_equal_length(tmp_path):
     text = "a,b,c\n" + "1,2,3\n" * 1000
     first, second = (len(records(part)) for part in table_of(tmp_path, text).split(2))
     assert 490 <= first <= 510 and first + second == 1000
+
+
+def test_split_gives_the_first_part_its_share(tmp_path):
+    """The parent's own part can be longer: it does not pack or send its rows."""
+    text = "a,b,c\n" + "1,2,3\n" * 1000
+    sizes = [len(records(part)) for part in table_of(tmp_path, text).split(3, first=2.0)]
+    assert 495 <= sizes[0] <= 505 and all(245 <= size <= 255 for size in sizes[1:]) and sum(sizes) == 1000
 
 
 @pytest.mark.parametrize("text", [
