@@ -13,7 +13,6 @@ is read in parts side by side (`parallel`, `parts`).
 """
 from __future__ import annotations
 
-import gc
 import operator
 from datetime import date
 from itertools import compress
@@ -23,6 +22,7 @@ from govrule.compiler.lower import Plan
 from govrule.compiler.normalize import normalize
 
 from .cells import BAD, CellChecker
+from .collector import collector_paused
 from .columns import COLUMNS, DATE, ITEM, ITEM_EVENTS, LENGTH, NAMES, SHAPE, column_key, column_name, locate
 from .links import ItemLinks, PartLinks
 from .parallel import side_by_side, workers
@@ -38,15 +38,9 @@ _ROW = operator.attrgetter("row")
 def read_ledger(paths, plan: Plan, period: tuple[date, date], sheet: str | None = None, progress=None) -> Ledger:
     """Read one or more ledger files and validate every row against the plan.
     `progress`, when given, is called with the number of rows read since its last call."""
-    # a million rows make many new objects, and they hold no cycles: no collections meanwhile.
-    # What the reader keeps per row is freed before the collector is back on, so it never scans it.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    # what the reader keeps per row is freed before the collector is back on, so it never scans it
+    with collector_paused():
         return _read_all(paths, plan, period, sheet, progress)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _read_all(paths, plan: Plan, period: tuple[date, date], sheet: str | None, progress) -> Ledger:

@@ -6,6 +6,7 @@ from datetime import date
 
 from govrule.compiler.lower import Plan
 
+from .collector import collector_paused
 from .evaluate import Evaluation, Value
 from .ledger import Ledger, Rejection, read_ledger
 from .rows import LedgerRows, Row
@@ -58,13 +59,14 @@ def evaluate_ledger(plan: Plan, paths, year: int | None = None, parameters=None,
     if unknown:
         raise KeyError(sorted(unknown)[0])
     period = assessment_period(plan, year)
-    ledger: Ledger = read_ledger(paths, plan, (period.start, period.end), sheet, progress)
-    evaluation = Evaluation(plan, ledger.rows, period, parameters)
-    units = []
-    for unit in plan.policy.units:
-        results = {d.name: evaluation.output(d.name, unit.name) for d in plan.policy.outputs}
-        units.append(UnitResult(unit.name, unit.group, results))
-    unmatched = [ledger.rows.row(i) for i in sorted(evaluation.unrecognized())]
+    with collector_paused():
+        ledger: Ledger = read_ledger(paths, plan, (period.start, period.end), sheet, progress)
+        evaluation = Evaluation(plan, ledger.rows, period, parameters)
+        units = []
+        for unit in plan.policy.units:
+            results = {d.name: evaluation.output(d.name, unit.name) for d in plan.policy.outputs}
+            units.append(UnitResult(unit.name, unit.group, results))
+        unmatched = [ledger.rows.row(i) for i in sorted(evaluation.unrecognized())]
     return Results(plan.policy.title, period, units, ledger.rows, unmatched, ledger.rejected,
                    ledger.notices + evaluation.notices, evaluation)
 

@@ -141,14 +141,19 @@ def _csv(path: Path, text: str, encoding: str, damaged: bool, one_line: bool) ->
 def _line_batches(text: str, start: int, end: int):
     """Batches of the records in text[start:end] (from the start of a line), numbered by the lines
     before, for text whose records are one line each: with no quotes, a line is its cells joined by
-    commas, so splitting does what the csv module would, in two thirds of the time."""
+    commas, so splitting does what the csv module would, in two thirds of the time. A batch is a
+    stretch of about BATCH ordinary lines, split on its own: lines are made a batch at a time,
+    in memory that the next batch reuses."""
     number = text.count("\n", 0, start)        # the spreadsheet row before the first record
-    lines = text[start:end].replace("\r", "").split("\n")      # every \r ends a line with \n
-    if lines[-1] == "":
-        lines.pop()                             # the text ends with a line break, not with a record
-    for first in range(0, len(lines), BATCH):
-        chunk = lines[first:first + BATCH]
-        yield Batch(list(map(str.split, chunk, repeat(","))), range(number + 1 + first, number + 1 + first + len(chunk)))
+    stretch = BATCH * 64                       # characters: a ledger line is about 40 to 80
+    while start < end:
+        cut = text.find("\n", start + stretch, end) + 1 or end
+        lines = text[start:cut].replace("\r", "").split("\n")      # every \r ends a line with \n
+        if lines[-1] == "":
+            lines.pop()                         # the stretch ends with a line break, not with a record
+        yield Batch(list(map(str.split, lines, repeat(","))), range(number + 1, number + 1 + len(lines)))
+        number += len(lines)
+        start = cut
 
 
 def _csv_batches(text: str, width: int, damaged: bool, skip: int):
