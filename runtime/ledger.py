@@ -57,9 +57,9 @@ def _read_all(paths, plan: Plan, period: tuple[date, date], sheet: str | None, p
     return ledger
 
 
-# each part of a file read side by side has at least this many characters (a file of fewer than
-# twice as many is read in one process): forking and sending back cost more than smaller parts save
-PARALLEL_MIN_CHARS = 2_000_000
+# each part of a file read side by side has at least this many bytes (a file of fewer than twice
+# as many is read in one process): forking and sending back cost more than smaller parts save
+PARALLEL_MIN_BYTES = 2_000_000
 # the part the parent reads itself is this much longer than each child's: a child also packs its
 # part and sends it, and the parent then takes it in
 OWN_SHARE = 1.1
@@ -72,7 +72,7 @@ def _read_table(table, checker: CellChecker, links: ItemLinks, ledger: Ledger, p
         ledger.notices.append(f"{file}: 按 GB18030 编码读取")
     ledger.rows.start_file(file)
     layout = _Layout(file, header, columns, spares, checker)
-    share = len(table.text) // PARALLEL_MIN_CHARS if table.text is not None else 0
+    share = len(table.data) // PARALLEL_MIN_BYTES if table.data is not None else 0
     parts = table.split(min(workers(), share), OWN_SHARE) if share >= 2 else None
     if parts is None:
         _read_part(table, layout, checker, links, ledger, progress)

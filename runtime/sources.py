@@ -20,6 +20,7 @@ from itertools import islice, repeat
 from typing import Iterator
 
 BATCH = 1000             # records per batch: big enough to amortise, small enough to stay in cache
+STRETCH = 65536          # bytes of a file whose encoding shows (see _encoding_of)
 BROKEN = "\ufffd"        # what a byte in no known encoding decodes to
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _LONE_CR = re.compile(rb"\r(?!\n)")
@@ -50,22 +51,22 @@ class Table:
     batches: Iterator[Batch]
     format: str             # "csv", "xlsx" or "jsonl"
     encoding: str | None = None
-    text: str | None = None  # a CSV file's text when every record is one line: it can be split
+    data: bytes | None = None  # a CSV file's bytes when every record is one line: it can be split
 
     def split(self, parts: int, first: float = 1.0) -> list["Table"] | None:
         """The same records as up to `parts` tables over consecutive stretches of lines, each
         numbered as in the whole file, to be read side by side. The first stretch is `first` times
         as long as each of the others, which are of about equal length. Only for a CSV file whose
-        records are one line each (see `text`); otherwise None. Cutting costs a few searches: each
-        part copies and counts its own stretch when it is read, in whichever process reads it."""
-        text = self.text
-        if text is None or parts < 2:
+        records are one line each (see `data`); otherwise None. Cutting costs a few searches: each
+        part decodes and counts its own stretch when it is read, in whichever process reads it."""
+        data = self.data
+        if data is None or parts < 2:
             return None
-        body = text.find("\n") + 1           # after the header, which is one line: no quotes
-        unit = (len(text) - body) / (first + parts - 1)
-        cuts = sorted({body, len(text), *(text.find("\n", body + int(unit * (first + k - 1))) + 1
+        body = data.find(b"\n") + 1           # after the header, which is one line: no quotes
+        unit = (len(data) - body) / (first + parts - 1)
+        cuts = sorted({body, len(data), *(data.find(b"\n", body + int(unit * (first + k - 1))) + 1
                                           for k in range(1, parts))} - {0})
-        return [Table(self.file, self.header, _line_batches(text, start, end), "csv", self.encoding)
+        return [Table(self.file, self.header, _line_batches(data, start, end, self.encoding), "csv", self.encoding)
                 for start, end in zip(cuts, cuts[1:])] if len(cuts) > 2 else None
 
 
@@ -83,13 +84,13 @@ def open_table(path: str | Path, sheet: str | None = None) -> Table:
         raise SourceError(f"{path}: 不支持旧版 .xls 文件，请在 Excel 或 WPS 里另存为 .xlsx 或 CSV")
     if sheet is not None:
         raise SourceError(f"{path}: --sheet 只用于 .xlsx 文件")
-    text, encoding, damaged = decode(data)
     if suffix in (".jsonl", ".ndjson"):
-        return _jsonl(path, text, encoding, damaged)
+        return _jsonl(path, *decode(data))
     # every record one line: no quotes and no line ended by a lone \r (neither byte occurs inside
     # a UTF-8 or GB18030 character, so the bytes tell)
-    one_line = not damaged and b'"' not in data and (b"\r" not in data or not _LONE_CR.search(data))
-    return _csv(path, text, encoding, damaged, one_line)
+    if b'"' not in data and (b"\r" not in data or not _LONE_CR.search(data)):
+        return _lines(path, data, _encoding_of(data))
+    return _csv(path, *decode(data))
 
 
 def decode(data: bytes) -> tuple[str, str, bool]:
@@ -114,6 +115,18 @@ def decode(data: bytes) -> tuple[str, str, bool]:
         return data.decode("gb18030", errors="replace"), "GB18030", True
 
 
+def _encoding_of(data: bytes) -> str:
+    """UTF-8 when the first stretch of the file reads as UTF-8 and is not all ASCII: Chinese text in
+    another encoding does not. Otherwise what `decode` makes of the whole file."""
+    sample = data[:data.find(b"\n", STRETCH) + 1 or len(data)]
+    try:
+        if not sample.decode("utf-8-sig").isascii():
+            return "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    return decode(data)[1]
+
+
 def _damage(cells: list[str]) -> Problem | None:
     for index, cell in enumerate(cells):
         if BROKEN in cell:
@@ -124,7 +137,7 @@ def _damage(cells: list[str]) -> Problem | None:
 
 # ---- CSV ----------------------------------------------------------------------------------
 
-def _csv(path: Path, text: str, encoding: str, damaged: bool, one_line: bool) -> Table:
+def _csv(path: Path, text: str, encoding: str, damaged: bool) -> Table:
     csv.field_size_limit(1 << 30)  # a long 备注 is still a row
     first = text[:text.find("\n") + 1] or text
     # the header line alone when it has no quotes; otherwise a quoted cell may run on to the next line
@@ -132,26 +145,41 @@ def _csv(path: Path, text: str, encoding: str, damaged: bool, one_line: bool) ->
     header = next(reader, None)
     if not header or not any(c.strip() for c in header):
         raise SourceError(f"{path}: 台账是空的，第1行应当是表头")
-    if one_line:
-        body = text.find("\n") + 1 or len(text)
-        return Table(str(path), header, _line_batches(text, body, len(text)), "csv", encoding, text)
     return Table(str(path), header, _csv_batches(text, len(header), damaged, skip=reader.line_num), "csv", encoding)
 
 
-def _line_batches(text: str, start: int, end: int):
-    """Batches of the records in text[start:end] (from the start of a line), numbered by the lines
-    before, for text whose records are one line each: with no quotes, a line is its cells joined by
-    commas, so splitting does what the csv module would, in two thirds of the time. A batch is a
-    stretch of about BATCH ordinary lines, split on its own: lines are made a batch at a time,
-    in memory that the next batch reuses."""
-    number = text.count("\n", 0, start)        # the spreadsheet row before the first record
-    stretch = BATCH * 64                       # characters: a ledger line is about 40 to 80
+def _lines(path: Path, data: bytes, encoding: str) -> Table:
+    """A CSV file whose records are one line each, read from its bytes a stretch at a time."""
+    body = data.find(b"\n") + 1 or len(data)
+    codec = "utf-8-sig" if encoding == "UTF-8" else "gb18030"
+    header = data[:body].decode(codec, errors="replace").replace("\r", "").rstrip("\n").split(",")
+    if not any(c.strip() for c in header):
+        raise SourceError(f"{path}: 台账是空的，第1行应当是表头")
+    return Table(str(path), header, _line_batches(data, body, len(data), encoding), "csv", encoding, data)
+
+
+def _line_batches(data: bytes, start: int, end: int, encoding: str):
+    """Batches of the records in data[start:end] (from the start of a line), numbered by the lines
+    before, for a file whose records are one line each: with no quotes, a line is its cells joined
+    by commas, so splitting does what the csv module would, in two thirds of the time. A batch is a
+    stretch of about BATCH ordinary lines, decoded and split on its own: lines are made a batch at
+    a time, in memory that the next batch reuses. A stretch with bytes the encoding cannot read has
+    them replaced, and each record with such a cell carries the problem."""
+    codec = "utf-8" if encoding == "UTF-8" else "gb18030"
+    number = data.count(b"\n", 0, start)        # the spreadsheet row before the first record
+    stretch = BATCH * 64                       # bytes: a ledger line is about 40 to 100
     while start < end:
-        cut = text.find("\n", start + stretch, end) + 1 or end
-        lines = text[start:cut].replace("\r", "").split("\n")      # every \r ends a line with \n
+        cut = data.find(b"\n", start + stretch, end) + 1 or end
+        piece = data[start:cut].replace(b"\r", b"")          # every \r ends a line with \n
+        try:
+            lines, damaged = piece.decode(codec).split("\n"), False
+        except UnicodeDecodeError:
+            lines, damaged = piece.decode(codec, errors="replace").split("\n"), True
         if lines[-1] == "":
             lines.pop()                         # the stretch ends with a line break, not with a record
-        yield Batch(list(map(str.split, lines, repeat(","))), range(number + 1, number + 1 + len(lines)))
+        rows = list(map(str.split, lines, repeat(",")))
+        problems = {i: p for i, p in enumerate(map(_damage, rows)) if p is not None} if damaged else {}
+        yield Batch(rows, range(number + 1, number + 1 + len(lines)), problems)
         number += len(lines)
         start = cut
 

@@ -30,7 +30,7 @@ def evaluate(plan, path, monkeypatch, workers: int):
     from govrule.runtime import ledger
     from govrule.runtime.run import evaluate_ledger
 
-    monkeypatch.setattr(ledger, "PARALLEL_MIN_CHARS", 1)      # split even a small file
+    monkeypatch.setattr(ledger, "PARALLEL_MIN_BYTES", 1)      # split even a small file
     monkeypatch.setenv("GOVRULE_WORKERS", str(workers))
     return evaluate_ledger(plan, [path])
 
@@ -201,12 +201,25 @@ def test_split_declines_where_a_cut_could_fall_inside_a_record(tmp_path, text):
     assert table_of(tmp_path, text).split(2) is None
 
 
-def test_split_declines_damaged_text(tmp_path):
-    from govrule.runtime.sources import open_table
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_unreadable_bytes_cost_their_own_rows_wherever_the_file_is_cut(tmp_path, monkeypatch, encoding):
+    """A stretch with unreadable bytes is decoded with them replaced; each record holding one is
+    rejected, saying which cell, the same in any number of parts and as the csv module's reading."""
+    from govrule.runtime import sources
+    from govrule.runtime.run import evaluate_ledger
 
-    path = tmp_path / "d.csv"
-    path.write_bytes("日期,单位,事项\n2023-01-01,甲局,报送\n".encode() * 20 + b"2023-01-02,\xff\xfe,x\n")
-    assert open_table(path).split(2) is None
+    plan = compiled_seed("fengqiu").plan
+    path = messy_ledger(tmp_path)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    broken = {5, len(lines) // 2, len(lines) - 3}
+    data = b"\n".join(line.encode(encoding) + (b"\xff\xfe" if i in broken else b"") for i, line in enumerate(lines))
+    path.write_bytes(data)
+    alone = outcome(evaluate(plan, path, monkeypatch, 1))
+    assert outcome(evaluate(plan, path, monkeypatch, 3)) == alone
+    damaged = [r for r in alone["rejected"] if "无法识别的字节" in r[0]]
+    assert sorted(int(text.split(":")[1]) for text, _ in damaged) == sorted(i + 1 for i in broken)
+    monkeypatch.setattr(sources, "_lines", lambda path, data, encoding: sources._csv(path, *sources.decode(data)))
+    assert outcome(evaluate_ledger(plan, [path])) == alone          # the csv module's reading of the whole text
 
 
 def test_workers_follow_the_environment(monkeypatch):
@@ -277,7 +290,7 @@ def test_progress_counts_every_record_whoever_reads_it(tmp_path, monkeypatch):
 
     plan = compiled_seed("fengqiu").plan
     path = messy_ledger(tmp_path)
-    monkeypatch.setattr(ledger, "PARALLEL_MIN_CHARS", 1)
+    monkeypatch.setattr(ledger, "PARALLEL_MIN_BYTES", 1)
     counts = {}
     for workers in (1, 3):
         monkeypatch.setenv("GOVRULE_WORKERS", str(workers))
@@ -300,7 +313,9 @@ def test_splitting_lines_reads_what_the_csv_module_reads(lines, ending, last):
     from govrule.runtime.sources import _csv_batches, _line_batches
 
     text = "日期,单位,事项" + ending + ending.join(lines) + (ending if last and lines else "")
-    fast = [(n, cells) for b in _line_batches(text, text.find("\n") + 1, len(text)) for n, cells in zip(b.numbers, b.rows)]
+    data = text.encode("utf-8")
+    fast = [(n, cells) for b in _line_batches(data, data.find(b"\n") + 1, len(data), "UTF-8")
+            for n, cells in zip(b.numbers, b.rows)]
     slow = [(n, cells) for b in _csv_batches(text, 3, False, skip=1) for n, cells in zip(b.numbers, b.rows)]
     # the csv module gives [] for a blank line, the split [""]: both are a blank record to the reader
     assert [(n, cells or [""]) for n, cells in slow] == fast
