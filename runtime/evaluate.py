@@ -27,7 +27,7 @@ from datetime import date
 from fractions import Fraction
 from functools import cached_property
 from itertools import accumulate, compress, filterfalse
-from operator import attrgetter, ne, not_
+from operator import attrgetter, eq, not_
 
 from govrule.compiler import ir
 from govrule.compiler.lower import Plan
@@ -494,15 +494,16 @@ class Evaluation:
         best: dict[object, int] = {}       # item -> piece * _SLOT + position of the row that wins it
         claim = best.setdefault
         dates = self.ledger.dates
+        won_in: list = [None] * len(pieces)     # per piece, whether each of its rows holds its item
         for i in order:
             rows = pieces[i].rows
             keys = rows.items
             if "" in keys:
                 keys = [item or ~index for item, index in zip(keys, rows.indices)]
             entries = range(i * _SLOT, i * _SLOT + len(keys))
-            held = list(map(claim, keys, entries))      # claims a piece's unclaimed items in one C-level pass
+            won = won_in[i] = list(map(eq, map(claim, keys, entries), entries))   # claims in one C-level pass
             # an item claimed before: taken over only on a tie (same level), by an earlier row
-            for position in compress(range(len(keys)), map(ne, held, entries)):
+            for position in compress(range(len(keys)), map(not_, won)):
                 key = keys[position]
                 holder = best[key]
                 if level[holder // _SLOT] == level[i]:
@@ -510,10 +511,10 @@ class Evaluation:
                     mine, theirs = rows.indices[position], other.indices[holder % _SLOT]
                     if (dates[mine], mine) < (dates[theirs], theirs):
                         best[key] = i * _SLOT + position
-        winners = set(best.values())
+                        won[position] = True
+                        won_in[holder // _SLOT][holder % _SLOT] = False
         combined = []
-        for i, piece in enumerate(pieces):
-            won = list(map(winners.__contains__, range(i * _SLOT, i * _SLOT + len(piece.rows))))
+        for piece, won in zip(pieces, won_in):
             kept, dropped = piece.rows.split(won)
             if kept:
                 combined.append(_Piece(piece.run, kept, piece.base))
