@@ -6,7 +6,8 @@ code (its sources, grammar and the libraries it calls), so a change to any of th
 afresh. Loading a plan imports neither Lark, networkx nor zhconv.
 
 Plans live in $GOVRULE_CACHE_DIR/plans/, by default $XDG_CACHE_HOME/govrule/plans/ or
-~/.cache/govrule/plans/. GOVRULE_CACHE_DIR="" or GOVRULE_NO_CACHE=1 turns the cache off.
+~/.cache/govrule/plans/. GOVRULE_CACHE_DIR="" or GOVRULE_NO_CACHE=1 turns the cache off. Each
+edit of a policy makes a new plan; the cache keeps the KEEP plans used last.
 Loading a plan runs pickle, so a plan is read only from a file and folder that only this user can
 write to; the folders are made that way.
 """
@@ -27,6 +28,7 @@ from .pipeline import Compiled
 _COMPILER = Path(__file__).resolve().parent
 _GRAMMAR = _COMPILER.parent / "grammar" / "govrule.lark"
 _LIBRARIES = ("lark", "networkx", "zhconv")
+KEEP = 100      # plans kept: the ones stored or loaded last
 
 
 def compile_cached(path: str | Path) -> Compiled:
@@ -111,9 +113,12 @@ def _load(entry: Path) -> object:
         with open(entry, "rb") as file:
             if not _private(os.fstat(file.fileno())) or not _private(os.stat(entry.parent)):
                 return None
-            return pickle.load(file)
+            plan = pickle.load(file)
     except Exception:     # missing, unreadable or corrupt (a damaged pickle can raise almost anything)
         return None
+    with suppress(OSError):
+        os.utime(entry)   # used now: pruning keeps it
+    return plan
 
 
 def _private(status: os.stat_result) -> bool:
@@ -142,3 +147,18 @@ def _store(entry: Path, compiled: Compiled) -> None:
         if not stored:
             with suppress(OSError):
                 os.unlink(temp)
+    if stored:
+        _prune(entry.parent)
+
+
+def _prune(folder: Path, keep: int | None = None) -> None:
+    """Remove all but the `keep` plans used last (stored or loaded: their files' times say when)."""
+    def used(path: Path) -> float:
+        with suppress(OSError):           # another process may prune at the same time
+            return path.stat().st_mtime
+        return 0.0
+
+    plans = sorted(folder.glob("*.pickle"), key=used, reverse=True)
+    for old in plans[KEEP if keep is None else keep:]:
+        with suppress(OSError):
+            old.unlink()

@@ -266,3 +266,47 @@ def test_loading_imports_neither_lark_networkx_nor_zhconv(cache_folder):
         assert done.returncode == 0, done.stderr
     assert len(plans(cache_folder)) == 1
     assert done.stdout.strip() == ""
+
+
+def edited(tmp_path, n: int) -> Path:
+    """A copy of the 封丘 policy with a comment of its own: another plan."""
+    policy = tmp_path / f"p{n}.rule"
+    policy.write_text(FENGQIU.read_text(encoding="utf-8") + f"\n# 第{n}次修改\n", encoding="utf-8")
+    return policy
+
+
+def age_plans(folder: Path) -> None:
+    """Every plan stored so far used long ago, the first stored the longest (as mtimes say)."""
+    for n, plan in enumerate(sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns)):
+        os.utime(plan, (1000 + n, 1000 + n))
+
+
+def test_the_cache_keeps_the_plans_used_last(tmp_path, monkeypatch, compiles, cache_folder):
+    """Every edit of a policy stores a plan; beyond cache.KEEP, the ones used longest ago go."""
+    monkeypatch.setattr(cache, "KEEP", 3)
+    plans = cache_folder / "plans"
+    names = []
+    for n in range(5):
+        before = {p.name for p in plans.glob("*.pickle")}
+        assert cache.compile_cached(edited(tmp_path, n)).ok
+        names += {p.name for p in plans.glob("*.pickle")} - before
+        age_plans(plans)
+    assert len(compiles) == 5
+    assert {p.name for p in plans.glob("*.pickle")} == set(names[2:])
+
+
+def test_a_loaded_plan_counts_as_used(tmp_path, monkeypatch, compiles, cache_folder):
+    monkeypatch.setattr(cache, "KEEP", 2)
+    policies = [edited(tmp_path, n) for n in range(3)]
+    plans = cache_folder / "plans"
+    for policy in policies[:2]:
+        cache.compile_cached(policy)
+        age_plans(plans)
+    cache.compile_cached(policies[0])           # loaded: now the one used last
+    assert len(compiles) == 2
+    cache.compile_cached(policies[2])           # stored: p1 is the one used longest ago, and goes
+    assert len(compiles) == 3
+    cache.compile_cached(policies[0])
+    assert len(compiles) == 3                   # p0 was kept
+    cache.compile_cached(policies[1])
+    assert len(compiles) == 4                   # p1 compiles again
