@@ -104,7 +104,7 @@ def decode(data: bytes) -> tuple[str, str, bool]:
         return data.decode("utf-8-sig"), "UTF-8", False
     except UnicodeDecodeError:
         pass
-    as_utf8 = data.decode("utf-8-sig", errors="replace")
+    as_utf8 = _decoded(data, "utf-8-sig")[0]
     broken = as_utf8.count(BROKEN)
     readable = sum(1 for ch in as_utf8 if ord(ch) > 0x7F) - broken
     if readable >= 4 * broken:
@@ -112,7 +112,7 @@ def decode(data: bytes) -> tuple[str, str, bool]:
     try:
         return data.decode("gb18030"), "GB18030", False
     except UnicodeDecodeError:
-        return data.decode("gb18030", errors="replace"), "GB18030", True
+        return _decoded(data, "gb18030")[0], "GB18030", True
 
 
 def _encoding_of(data: bytes) -> str:
@@ -151,11 +151,24 @@ def _csv(path: Path, text: str, encoding: str, damaged: bool) -> Table:
 def _lines(path: Path, data: bytes, encoding: str) -> Table:
     """A CSV file whose records are one line each, read from its bytes a stretch at a time."""
     body = data.find(b"\n") + 1 or len(data)
-    codec = "utf-8-sig" if encoding == "UTF-8" else "gb18030"
-    header = data[:body].decode(codec, errors="replace").replace("\r", "").rstrip("\n").split(",")
+    header = _decoded(data[:body], "utf-8-sig" if encoding == "UTF-8" else "gb18030")[0]
+    header = header.replace("\r", "").rstrip("\n").split(",")
     if not any(c.strip() for c in header):
         raise SourceError(f"{path}: 台账是空的，第1行应当是表头")
     return Table(str(path), header, _line_batches(data, body, len(data), encoding), "csv", encoding, data)
+
+
+def _decoded(piece: bytes, codec: str) -> tuple[str, bool]:
+    """Whole lines as text, and whether some bytes could not be read (they are replaced). A line
+    break is never taken for part of a character: at the end of its input the GB18030 decoder
+    would replace a broken character together with the break after it, so it is shown one byte
+    more. A stretch of a file then decodes as it does within the whole file."""
+    try:
+        return piece.decode(codec), False
+    except UnicodeDecodeError:
+        if piece.endswith(b"\n"):
+            return (piece + b"\n").decode(codec, errors="replace")[:-1], True
+        return piece.decode(codec, errors="replace"), True
 
 
 def _line_batches(data: bytes, start: int, end: int, encoding: str):
@@ -167,14 +180,11 @@ def _line_batches(data: bytes, start: int, end: int, encoding: str):
     them replaced, and each record with such a cell carries the problem."""
     codec = "utf-8" if encoding == "UTF-8" else "gb18030"
     number = data.count(b"\n", 0, start)        # the spreadsheet row before the first record
-    stretch = BATCH * 64                       # bytes: a ledger line is about 40 to 100
+    stretch = BATCH * 64                       # bytes: BATCH lines of 40 to 100 bytes, give or take
     while start < end:
         cut = data.find(b"\n", start + stretch, end) + 1 or end
-        piece = data[start:cut].replace(b"\r", b"")          # every \r ends a line with \n
-        try:
-            lines, damaged = piece.decode(codec).split("\n"), False
-        except UnicodeDecodeError:
-            lines, damaged = piece.decode(codec, errors="replace").split("\n"), True
+        text, damaged = _decoded(data[start:cut].replace(b"\r", b""), codec)     # every \r ends a line with \n
+        lines = text.split("\n")
         if lines[-1] == "":
             lines.pop()                         # the stretch ends with a line break, not with a record
         rows = list(map(str.split, lines, repeat(",")))

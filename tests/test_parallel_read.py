@@ -319,3 +319,32 @@ def test_splitting_lines_reads_what_the_csv_module_reads(lines, ending, last):
     slow = [(n, cells) for b in _csv_batches(text, 3, False, skip=1) for n, cells in zip(b.numbers, b.rows)]
     # the csv module gives [] for a blank line, the split [""]: both are a blank record to the reader
     assert [(n, cells or [""]) for n, cells in slow] == fast
+
+
+bad_bytes = st.sampled_from([b"\x81\x30", b"\x84\x31\xa5", b"\xff", b"\x81", b"\xfe\x39\xfe", b"\xe4\xb8", b"\xa1"])
+raw_cell = st.lists(st.one_of(st.sampled_from("ab甲局 ·《》１"), bad_bytes), max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=st.lists(st.lists(raw_cell, min_size=1, max_size=4), max_size=14),
+       encoding=st.sampled_from(["UTF-8", "GB18030"]), batch=st.integers(1, 4), last=st.booleans())
+def test_stretches_decode_as_the_whole_file_would(lines, encoding, batch, last):
+    """However a file is cut into stretches, unreadable bytes are replaced as when the whole file is
+    decoded at once (by the same rule: a line break is never taken for part of a character), and
+    exactly the records holding them carry the problem, in the cell where it is, as the csv module
+    reads the whole text."""
+    from unittest.mock import patch
+
+    from govrule.runtime import sources
+
+    codec = "utf-8" if encoding == "UTF-8" else "gb18030"
+    records = [b",".join(b"".join(p if isinstance(p, bytes) else p.encode(codec) for p in cell) for cell in line)
+               for line in lines]
+    data = "日期,单位,事项\n".encode(codec) + b"\n".join(records) + (b"\n" if last and records else b"")
+    with patch.object(sources, "BATCH", batch):      # stretches of `batch` * 64 bytes
+        fast = [(n, cells, b.problems.get(i)) for b in sources._line_batches(data, data.find(b"\n") + 1, len(data), encoding)
+                for i, (n, cells) in enumerate(zip(b.numbers, b.rows))]
+    text = sources._decoded(data, codec)[0]
+    slow = [(n, cells or [""], b.problems.get(i)) for b in sources._csv_batches(text, 3, True, skip=1)
+            for i, (n, cells) in enumerate(zip(b.numbers, b.rows))]
+    assert fast == slow
