@@ -37,14 +37,19 @@ ONE = Fraction(1)
 
 class Memo(dict):
     """A function remembered per distinct argument. In a hot `map`, pass its bound __getitem__:
-    calling the memo itself goes through a slower slot."""
+    calling the memo itself goes through a slower slot. `spoiled` says whether it ever answered
+    `suspect` (the answer that makes a row suspect): until it has, no row needs looking for one."""
 
-    def __init__(self, function) -> None:
+    def __init__(self, function, suspect: object = None) -> None:
         super().__init__()
         self.function = function
+        self.suspect = suspect
+        self.spoiled = False
 
     def __missing__(self, key):
         value = self[key] = self.function(key)
+        if value is self.suspect:
+            self.spoiled = True
         return value
 
     __call__ = dict.__getitem__
@@ -69,7 +74,7 @@ class CellChecker:
         self.described = Memo(self._describe)
         self.dates = Memo(self._date_in_period)
         self.shapes = Memo(self._shape)
-        self.lengths = Memo(self._length)
+        self.lengths = Memo(self._length, suspect=BAD)
         # 报送 rows dated outside the period still give their items 类别, 标记 and 字数
         self.outside: dict[str, tuple] = {}
         self._shape_memos: dict[tuple, Memo] = {}

@@ -179,7 +179,8 @@ def _read_batch(batch, layout: _Layout, checker: CellChecker, links: ItemLinks, 
     if not (joined.isascii() and joined.isalnum()):    # plain codes are already normal
         items = [normalize(item) if item else item for item in items]
     # a row is suspect when any of its cells could not be read; CellChecker.check says why
-    suspect = None in dates or None in shapes or BAD in lengths
+    suspect = ((checker.dates.spoiled and None in dates) or (layout.shapes.spoiled and None in shapes)
+               or (checker.lengths.spoiled and BAD in lengths))
     if not suspect and "" in items:     # rows without an item are fine unless their event needs one
         suspect = not checker.itemless.issuperset(compress(shapes, map(operator.not_, items)))
     if suspect:

@@ -610,3 +610,20 @@ def test_a_rejected_row_shows_its_cells_as_written(tmp_path):
     jsonl.write_text('{"日期": "2020-05-03", "单位": "甲局", "事项": "失实"}\nnot json\n', encoding="utf-8")
     [rejection] = evaluate(plan(), [jsonl], HUGE).rejected
     assert (rejection.row, rejection.column, rejection.cells) == (2, "整行", ())
+
+
+@pytest.mark.parametrize("column, value", [("日期", "2023-02-30"), ("单位", "不存在的局"), ("字数", "很多")])
+def test_the_first_bad_cell_deep_in_a_ledger_is_still_found(tmp_path, column, value):
+    """A batch is checked row by row only once some memo has answered for a bad cell: the first
+    such cell, thousands of good rows in, is rejected all the same, and so is every later one."""
+    from govrule.runtime.run import evaluate_ledger
+
+    plan = compiled_seed("fengqiu").plan
+    with open(DATA / "fengqiu" / "ledger.csv", encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.DictReader(file)) * 2
+    bad = [len(rows) - 5, len(rows) - 2]
+    for index in bad:
+        rows[index] = dict(rows[index], **{column: value})
+    result = evaluate_ledger(plan, [write_ledger(tmp_path / "deep.csv", rows)])
+    assert [r.row for r in result.rejected] == [index + 2 for index in bad]
+    assert all(r.column == column for r in result.rejected)
