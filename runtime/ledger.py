@@ -170,13 +170,13 @@ def _read_batch(batch, layout: _Layout, checker: CellChecker, links: ItemLinks, 
             rows = layout.filled(rows)
         dates = list(map(checker.dates.__getitem__, map(layout.date, rows)))
         shapes = list(map(layout.shapes.__getitem__, map(layout.described, rows)))
-        items = list(map(str.strip, map(layout.item, rows))) if layout.item else [""] * len(rows)
+        items = list(map(layout.item, rows)) if layout.item else [""] * len(rows)
         lengths = list(map(checker.lengths.__getitem__, map(layout.length, rows))) if layout.length else [None] * len(rows)
     except IndexError:          # a short record (or a blank line): pad it and read the batch again
         rows, numbers = _set_aside(written, numbers, {}, layout, ledger)
         return _read_batch(Batch(rows, numbers), layout, checker, links, ledger) if rows else None
     joined = "".join(items)
-    if not (joined.isascii() and joined.isalnum()):    # plain codes are already normal
+    if not (joined.isascii() and joined.isalnum()):    # plain codes are already normal (normalize strips)
         items = [normalize(item) if item else item for item in items]
     # a row is suspect when any of its cells could not be read; CellChecker.check says why
     suspect = ((checker.dates.spoiled and None in dates) or (layout.shapes.spoiled and None in shapes)

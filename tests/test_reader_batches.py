@@ -627,3 +627,12 @@ def test_the_first_bad_cell_deep_in_a_ledger_is_still_found(tmp_path, column, va
     result = evaluate_ledger(plan, [write_ledger(tmp_path / "deep.csv", rows)])
     assert [r.row for r in result.rejected] == [index + 2 for index in bad]
     assert all(r.column == column for r in result.rejected)
+
+
+def test_item_codes_with_spaces_around_link_to_the_plain_code(tmp_path):
+    rows = [submit("2020-03-01", "甲局", "K7", "调研", "", "1300"), adopt("2020-03-02", "甲局", " K7 "),
+            adopt("2020-03-03", "甲局", "\tK7"), adopt("2020-03-04", "甲局", "   ")]
+    result = assert_same_in_every_batch_size(plan(), [write_ledger(tmp_path / "l.csv", rows)])
+    got = {n: (r.item, r.category, r.length) for n, r in by_row(result).items()}
+    assert got[3] == got[4] == ("K7", "调研", 1300)
+    assert [(r.row, r.column) for r in result.rejected] == [(5, "信息编号")]     # blank: an adoption needs its item
