@@ -21,7 +21,7 @@ class Part:
     dates: list
     items: list
     lengths: list
-    numbers: array
+    numbers: object           # rows.RowNumbers
     rejected: list
     outside: dict
     records: int              # records read, blank and rejected ones included (for the progress bar)

@@ -8,7 +8,6 @@ someone asks for a row (traces, unmatched lists, notices), and the same object e
 """
 from __future__ import annotations
 
-from array import array
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -59,6 +58,31 @@ class Row:
     index: int = -1          # place in the ledger's columns
 
 
+class RowNumbers:
+    """Each row's number as the user sees it, kept as the runs the reader appends: a batch of
+    consecutive lines is one range, so a million rows keep a few hundred objects, not a million."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []     # the index of each run's first row
+        self.runs: list = []            # ranges, or lists where lines were left out
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, index: int) -> int:
+        run = bisect_right(self.starts, index) - 1
+        return self.runs[run][index - self.starts[run]]
+
+    def extend(self, numbers) -> None:
+        """Append a run, or every run of another RowNumbers."""
+        for run in numbers.runs if isinstance(numbers, RowNumbers) else (numbers,):
+            if len(run):
+                self.starts.append(self.size)
+                self.runs.append(run)
+                self.size += len(run)
+
+
 class LedgerRows:
     """The accepted rows in ledger order (files in the order given, rows in file order)."""
 
@@ -67,7 +91,7 @@ class LedgerRows:
         self.dates: list[date] = []
         self.items: list[str] = []          # "" for a row without an item
         self.lengths: list[int | None] = []
-        self.numbers = array("q")           # row numbers as the user sees them
+        self.numbers = RowNumbers()         # row numbers as the user sees them
         self._starts: list[int] = []         # each file's first index, in order
         self._files: list[str] = []
         self._made: dict[int, Row] = {}
@@ -81,7 +105,7 @@ class LedgerRows:
         self._files.append(file)
 
     def extend(self, shapes, dates, items, lengths, numbers) -> None:
-        """Append rows, column by column (all of the same length)."""
+        """Append rows, column by column (all of the same length; numbers as RowNumbers.extend takes them)."""
         self.shapes += shapes
         self.dates += dates
         self.items += items

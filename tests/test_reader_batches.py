@@ -636,3 +636,18 @@ def test_item_codes_with_spaces_around_link_to_the_plain_code(tmp_path):
     got = {n: (r.item, r.category, r.length) for n, r in by_row(result).items()}
     assert got[3] == got[4] == ("K7", "调研", 1300)
     assert [(r.row, r.column) for r in result.rejected] == [(5, "信息编号")]     # blank: an adoption needs its item
+
+
+@given(st.lists(st.one_of(st.tuples(st.integers(1, 10**6), st.integers(0, 50)).map(lambda p: range(p[0], p[0] + p[1])),
+                          st.lists(st.integers(1, 10**6), max_size=5)), max_size=12))
+def test_row_numbers_kept_as_runs_read_as_the_flat_list(runs):
+    from govrule.runtime.rows import RowNumbers
+
+    numbers, other = RowNumbers(), RowNumbers()
+    for run in runs[: len(runs) // 2]:
+        numbers.extend(run)
+    for run in runs[len(runs) // 2:]:
+        other.extend(run)
+    numbers.extend(other)                  # a part's numbers, taken whole
+    flat = [n for run in runs for n in run]
+    assert len(numbers) == len(flat) and [numbers[i] for i in range(len(flat))] == flat
