@@ -11,6 +11,8 @@ import unicodedata
 from functools import lru_cache
 
 _STRIP = " \t\u3000《》<>"
+# normalize leaves ASCII text without these characters as it is
+ASCII_STRIPPED = "".join(c for c in _STRIP if c.isascii())
 # the middle dots that typists use for one another (今日•义马, 今日・义马 → 今日·义马)
 _DOTS = str.maketrans({"\u2022": "·", "\u30fb": "·", "\u2027": "·", "\u2219": "·", "\u22c5": "·", "\uff65": "·"})
 

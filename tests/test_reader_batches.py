@@ -651,3 +651,22 @@ def test_row_numbers_kept_as_runs_read_as_the_flat_list(runs):
     numbers.extend(other)                  # a part's numbers, taken whole
     flat = [n for run in runs for n in run]
     assert len(numbers) == len(flat) and [numbers[i] for i in range(len(flat))] == flat
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=12))
+def test_ascii_codes_without_stripped_characters_are_normal_already(text):
+    """The reader skips normalize for a batch of such codes: it must change none of them."""
+    from govrule.compiler.normalize import ASCII_STRIPPED, normalize
+
+    if not any(c in text for c in ASCII_STRIPPED):
+        assert normalize(text) == text
+
+
+def test_item_codes_with_dashes_and_angle_brackets(tmp_path):
+    rows = [submit("2020-03-01", "甲局", "XX-2020-07", "调研", "", "1300"), adopt("2020-03-02", "乙局", "<XX-2020-07>"),
+            adopt("2020-03-03", "甲局", "XX-2020-07")]
+    path = write_ledger(tmp_path / "l.csv", rows)
+    result = assert_same_in_every_batch_size(plan(), [path])
+    got = {n: (r.item, r.category, r.length) for n, r in by_row(result).items()}
+    assert got[3] == got[4] == ("XX-2020-07", "调研", 1300)
+    assert result.notices == [mismatch(path, 3, "XX-2020-07", "甲局", "乙局")]
