@@ -800,7 +800,8 @@ class Evaluation:
         for pattern, items in evidence.values():
             items.discard("")
             for _, rows in self._matching(pattern):
-                use(rows.where(list(map(items.__contains__, rows.items))))
+                if id(rows) not in whole:         # a bucket used whole already needs no looking into
+                    use(rows.where(list(map(items.__contains__, rows.items))))
         unused: set[int] = set()
         for _, rows in self._buckets:
             if id(rows) not in whole:
