@@ -25,6 +25,21 @@ def normalize(text: str) -> str:
     return to_simplified(text)
 
 
+def normalize_all(texts: list[str]) -> list[str]:
+    """[normalize(text) for text in texts], for many texts seen once each (a ledger's item codes):
+    nothing is remembered, and the converter runs once for all of them. Its cost is mostly per
+    call, and no phrase it converts spans a line break."""
+    done = [unicodedata.normalize("NFKC", text).strip(_STRIP).translate(_DOTS) for text in texts]
+    wide = [i for i, text in enumerate(done) if not text.isascii()]
+    if wide:
+        converted = _converter()("\n".join(done[i] for i in wide), "zh-cn").split("\n")
+        if len(converted) != len(wide):         # a text with a line break of its own
+            return [normalize(text) for text in texts]
+        for i, text in zip(wide, converted):
+            done[i] = text
+    return done
+
+
 @lru_cache(maxsize=None)
 def to_simplified(text: str) -> str:
     return _converter()(text, "zh-cn")

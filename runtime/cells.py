@@ -14,7 +14,7 @@ from fractions import Fraction
 from govrule.compiler.diagnostics import did_you_mean
 from govrule.compiler.ir import LEVELS
 from govrule.compiler.lower import Plan
-from govrule.compiler.normalize import normalize
+from govrule.compiler.normalize import normalize, normalize_all
 from govrule.compiler.numerals import numeral_problem, parse_number
 
 from .columns import (COUNT, DATE, EVENT, ITEM, ITEM_EVENTS, LENGTH, LEVEL, NAMES, POINTS, PUBLICATION,
@@ -75,11 +75,21 @@ class CellChecker:
         self.dates = Memo(self._date_in_period)
         self.shapes = Memo(self._shape)
         self.lengths = Memo(self._length, suspect=BAD)
+        self.codes: dict[str, str] = {}      # item codes as written -> normalised (see normal_codes)
         # 报送 rows dated outside the period still give their items 类别, 标记 and 字数
         self.outside: dict[str, tuple] = {}
         self._shape_memos: dict[tuple, Memo] = {}
         self.itemless: set[Shape] = set()    # shapes whose event needs no item
         self.submitting: set[Shape] = set()  # shapes of 报送 rows
+
+    def normal_codes(self, items: list[str]) -> list[str]:
+        """A batch's item codes normalised. Codes come back a few times each (报送, 采用, 批示):
+        each is normalised once, and the new ones of a batch together (normalize_all)."""
+        codes = self.codes
+        new = [item for item in dict.fromkeys(items) if item not in codes]
+        if new:
+            codes.update(zip(new, normalize_all(new)))
+        return list(map(codes.__getitem__, items))
 
     def _date_in_period(self, text: str) -> date | None:
         when = self.parsed_dates(text)

@@ -19,7 +19,7 @@ from itertools import compress
 from operator import itemgetter
 
 from govrule.compiler.lower import Plan
-from govrule.compiler.normalize import ASCII_STRIPPED, normalize
+from govrule.compiler.normalize import ASCII_STRIPPED
 
 from .cells import BAD, CellChecker
 from .collector import collector_paused
@@ -177,7 +177,7 @@ def _read_batch(batch, layout: _Layout, checker: CellChecker, links: ItemLinks, 
         return _read_batch(Batch(rows, numbers), layout, checker, links, ledger) if rows else None
     joined = "".join(items)
     if not joined.isascii() or any(map(joined.__contains__, ASCII_STRIPPED)):   # else the codes are normal already
-        items = [normalize(item) if item else item for item in items]
+        items = checker.normal_codes(items)
     # a row is suspect when any of its cells could not be read; CellChecker.check says why
     suspect = ((checker.dates.spoiled and None in dates) or (layout.shapes.spoiled and None in shapes)
                or (checker.lengths.spoiled and BAD in lengths))

@@ -670,3 +670,25 @@ def test_item_codes_with_dashes_and_angle_brackets(tmp_path):
     got = {n: (r.item, r.category, r.length) for n, r in by_row(result).items()}
     assert got[3] == got[4] == ("XX-2020-07", "调研", 1300)
     assert result.notices == [mismatch(path, 3, "XX-2020-07", "甲局", "乙局")]
+
+
+tricky = st.text(alphabet=st.sampled_from("乾燥隆後后髮發頭发台臺灣湾報报告信息號号〔〕《》 \t\u3000ＸＹ０１•・AB-12\n"), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(tricky, max_size=12))
+def test_item_codes_normalised_together_as_one_by_one(texts):
+    """The reader converts a batch's new codes in one call of the converter: the same as one by
+    one, phrases (乾燥 → 干燥, 乾隆 stays) and line breaks inside a code included."""
+    from govrule.compiler.normalize import normalize, normalize_all
+
+    assert normalize_all(texts) == [normalize(text) for text in texts]
+
+
+def test_chinese_item_codes_link_across_batches_in_any_script(tmp_path):
+    rows = [submit("2020-03-01", "甲局", "封政信〔2020〕7號", "调研", "", "1300"),
+            *(submit("2020-03-02", "乙局", f"乙信〔2020〕{n}号", "动态") for n in range(5)),
+            adopt("2020-03-03", "甲局", "封政信〔2020〕7号"), adopt("2020-03-04", "甲局", "《封政信〔2020〕7號》")]
+    result = assert_same_in_every_batch_size(plan(), [write_ledger(tmp_path / "l.csv", rows)])
+    got = {n: (r.item, r.category, r.length) for n, r in by_row(result).items()}
+    assert got[2] == got[8] == got[9] == ("封政信〔2020〕7号", "调研", 1300)
