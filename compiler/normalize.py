@@ -19,17 +19,22 @@ _DOTS = str.maketrans({"\u2022": "·", "\u30fb": "·", "\u2027": "·", "\u2219":
 
 @lru_cache(maxsize=None)
 def normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).strip(_STRIP).translate(_DOTS)
+    text = _half_normal(text)
     if text.isascii():
         return text
     return to_simplified(text)
+
+
+def _half_normal(text: str) -> str:
+    """Everything normalize does but the conversion to simplified characters."""
+    return unicodedata.normalize("NFKC", text).strip(_STRIP).translate(_DOTS)
 
 
 def normalize_all(texts: list[str]) -> list[str]:
     """[normalize(text) for text in texts], for many texts seen once each (a ledger's item codes):
     nothing is remembered, and the converter runs once for all of them. Its cost is mostly per
     call, and no phrase it converts spans a line break."""
-    done = [unicodedata.normalize("NFKC", text).strip(_STRIP).translate(_DOTS) for text in texts]
+    done = list(map(_half_normal, texts))
     wide = [i for i, text in enumerate(done) if not text.isascii()]
     if wide:
         converted = _converter()("\n".join(done[i] for i in wide), "zh-cn").split("\n")

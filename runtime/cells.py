@@ -38,9 +38,10 @@ ONE = Fraction(1)
 class Memo(dict):
     """A function remembered per distinct argument. In a hot `map`, pass its bound __getitem__:
     calling the memo itself goes through a slower slot. `spoiled` says whether it ever answered
-    `suspect` (the answer that makes a row suspect): until it has, no row needs looking for one."""
+    `suspect` (the answer that makes a row suspect, BAD unless said otherwise): until it has, no
+    row needs looking for one."""
 
-    def __init__(self, function, suspect: object = None) -> None:
+    def __init__(self, function, suspect: object = BAD) -> None:
         super().__init__()
         self.function = function
         self.suspect = suspect
@@ -72,8 +73,8 @@ class CellChecker:
         self.numbers = Memo(_parse_number)
         self.tags_of = Memo(lambda text: frozenset(self.normal(t) for t in _TAG_SPLIT.split(text) if t.strip()))
         self.described = Memo(self._describe)
-        self.dates = Memo(self._date_in_period)
-        self.shapes = Memo(self._shape)
+        self.dates = Memo(self._date_in_period, suspect=None)
+        self.shapes = Memo(self._shape, suspect=None)
         self.lengths = Memo(self._length, suspect=BAD)
         self.codes: dict[str, str] = {}      # item codes as written -> normalised (see normal_codes)
         # 报送 rows dated outside the period still give their items 类别, 标记 and 字数
@@ -105,7 +106,7 @@ class CellChecker:
                 def shape(cells: tuple, present=present) -> Shape | None:
                     given = iter(cells)
                     return self.shapes(tuple(next(given) if here else "" for here in present))
-                memo = Memo(shape)
+                memo = Memo(shape, suspect=None)
             self._shape_memos[present] = memo
         return memo
 

@@ -108,11 +108,16 @@ class ItemLinks:
         self._apply(rows.shapes, rows.lengths, list(compress(waiting, found)), list(compress(sources, found)), 0)
         self.waiting += compress(waiting, map(operator.not_, found))
 
-    def _merge_later(self, items: list[str]) -> None:
-        """The first 报送 rows of parts taken before, into `first` (in ledger order: setdefault)."""
+    def _merge_later(self, items: list[str], wanted: set | None = None) -> None:
+        """The first 报送 rows of parts taken before, into `first` (in ledger order: setdefault);
+        only those of the `wanted` items when given."""
         for start, firsts in self.later:
             firsts = list(map(start.__add__, firsts))
-            deque(map(self.first.setdefault, map(items.__getitem__, firsts), firsts), maxlen=0)
+            keys = list(map(items.__getitem__, firsts))
+            if wanted is not None:
+                keep = list(map(wanted.__contains__, keys))
+                firsts, keys = list(compress(firsts, keep)), list(compress(keys, keep))
+            deque(map(self.first.setdefault, keys, firsts), maxlen=0)
         self.later.clear()
 
     def _apply(self, shapes: list, lengths: list, settled, sources, offset: int) -> None:
@@ -133,12 +138,7 @@ class ItemLinks:
         one), and write the notices in ledger order."""
         items = rows.items
         if self.later:          # only the items still waiting are looked for in parts taken last
-            wanted = {items[index] for index in self.waiting} - self.first.keys()
-            for start, firsts in self.later:
-                firsts = list(map(start.__add__, firsts))
-                for index in compress(firsts, map(wanted.__contains__, map(items.__getitem__, firsts))):
-                    self.first.setdefault(items[index], index)
-            self.later.clear()
+            self._merge_later(items, {items[index] for index in self.waiting} - self.first.keys())
         for index in self.waiting:
             item = items[index]
             source = self.first.get(item)

@@ -100,31 +100,33 @@ def decode(data: bytes) -> tuple[str, str, bool]:
     bytes cost one row each rather than turning the whole file into GB18030 gibberish.
     Otherwise it is GB18030, which is what Excel writes on Chinese Windows.
     """
-    try:
-        return data.decode("utf-8-sig"), "UTF-8", False
-    except UnicodeDecodeError:
-        pass
-    as_utf8 = _decoded(data, "utf-8-sig")[0]
-    broken = as_utf8.count(BROKEN)
-    readable = sum(1 for ch in as_utf8 if ord(ch) > 0x7F) - broken
-    if readable >= 4 * broken:
-        return as_utf8, "UTF-8", True
-    try:
-        return data.decode("gb18030"), "GB18030", False
-    except UnicodeDecodeError:
-        return _decoded(data, "gb18030")[0], "GB18030", True
+    as_utf8, damaged = _decoded(data, "utf-8-sig")
+    if not damaged or _mostly_readable(as_utf8):
+        return as_utf8, "UTF-8", damaged
+    text, damaged = _decoded(data, "gb18030")
+    return text, "GB18030", damaged
+
+
+def _mostly_readable(text: str) -> bool:
+    """Whether UTF-8 text with bytes replaced has at least four readable non-ASCII characters to
+    each replaced one (counted in C: the ASCII ones are what an ASCII encoding keeps)."""
+    broken = text.count(BROKEN)
+    readable = len(text) - len(text.encode("ascii", "ignore")) - broken
+    return readable >= 4 * broken
 
 
 def _encoding_of(data: bytes) -> str:
     """UTF-8 when the first stretch of the file reads as UTF-8 and is not all ASCII: Chinese text in
-    another encoding does not. Otherwise what `decode` makes of the whole file."""
+    another encoding does not. Otherwise what `decode` would make of the whole file, without
+    decoding it as GB18030."""
     sample = data[:data.find(b"\n", STRETCH) + 1 or len(data)]
     try:
         if not sample.decode("utf-8-sig").isascii():
             return "UTF-8"
     except UnicodeDecodeError:
         pass
-    return decode(data)[1]
+    as_utf8, damaged = _decoded(data, "utf-8-sig")
+    return "UTF-8" if not damaged or _mostly_readable(as_utf8) else "GB18030"
 
 
 def _damage(cells: list[str]) -> Problem | None:
