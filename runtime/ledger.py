@@ -14,6 +14,7 @@ is read in parts side by side (`parallel`, `parts`).
 from __future__ import annotations
 
 import operator
+from dataclasses import replace
 from datetime import date
 from itertools import compress
 from operator import itemgetter
@@ -78,46 +79,55 @@ def _read_table(table, checker: CellChecker, links: ItemLinks, ledger: Ledger, p
         _read_part(table, layout, checker, links, ledger, progress)
         return
 
+    lines = 0                       # in the parts read so far: each part is numbered as if it were the first
+
     def own(part) -> None:
-        _read_part(part, layout, checker, links, ledger, progress)
+        nonlocal lines
+        lines += _read_part(part, layout, checker, links, ledger, progress)
 
     def work(part) -> dict:
         return _part_columns(part, layout, checker)
 
     for part, columns in side_by_side(parts, work, own):
         if columns is None:                 # the child failed: read its part here
-            _read_part(part, layout, checker, links, ledger, progress)
+            lines += _read_part(part, layout, checker, links, ledger, progress, lines)
         else:
-            _take_part(columns, layout, checker, links, ledger, progress)
+            lines += _take_part(columns, layout, checker, links, ledger, progress, lines)
 
 
-def _read_part(table, layout: "_Layout", checker: CellChecker, links, ledger: Ledger, progress) -> None:
+def _read_part(table, layout: "_Layout", checker: CellChecker, links, ledger: Ledger, progress,
+               shift: int = 0) -> int:
+    """Read a table's records, numbered `shift` lines further on. Returns how many it had."""
+    records = 0
     for batch in table.batches:
-        _read_batch(batch, layout, checker, links, ledger)
+        _read_batch(batch.shifted(shift) if shift else batch, layout, checker, links, ledger)
+        records += len(batch.rows)
         if progress is not None:
             progress(len(batch.rows))
+    return records
 
 
 def _part_columns(table, layout: "_Layout", checker: CellChecker) -> dict:
     """A part read in a child process, packed to travel back (see parts)."""
     part, links = Ledger(), PartLinks(checker.submitting)
-    records = []
-    _read_part(table, layout, checker, links, part, records.append)
-    return pack(part, layout.shapes, checker.outside, sum(records), links.packed())
+    records = _read_part(table, layout, checker, links, part, None)
+    return pack(part, layout.shapes, checker.outside, records, links.packed())
 
 
 def _take_part(packed: dict, layout: "_Layout", checker: CellChecker, links: ItemLinks, ledger: Ledger,
-               progress) -> None:
-    """A part a child read, appended, with the links it found applied here."""
+               progress, shift: int) -> int:
+    """A part a child read, numbered `shift` lines further on and appended, with the links it found
+    applied here. Returns how many records it had."""
     part = unpack(packed, layout.shapes)
     waiting = links.take(part, ledger.rows)
-    ledger.rows.extend(part.shapes, part.dates, part.items, part.lengths, part.numbers)
+    ledger.rows.extend(part.shapes, part.dates, part.items, part.lengths, part.numbers.shifted(shift))
     links.settle(ledger.rows, waiting)
-    ledger.rejected += part.rejected
+    ledger.rejected += [replace(rejection, row=rejection.row + shift) for rejection in part.rejected]
     for item, cells in part.outside.items():      # the earlier parts' 报送 rows come first
         checker.outside.setdefault(item, cells)
     if progress is not None:
         progress(part.records)
+    return part.records
 
 
 class _Layout:

@@ -18,7 +18,7 @@ import operator
 from array import array
 from collections import deque
 from fractions import Fraction
-from itertools import compress, repeat
+from itertools import compress, filterfalse, repeat
 
 from .cells import Memo
 from .rows import LedgerRows, Shape
@@ -112,12 +112,12 @@ class ItemLinks:
         """The first 报送 rows of parts taken before, into `first` (in ledger order: setdefault);
         only those of the `wanted` items when given."""
         for start, firsts in self.later:
-            firsts = list(map(start.__add__, firsts))
-            keys = list(map(items.__getitem__, firsts))
+            keys = list(map(items.__getitem__, map(start.__add__, firsts)))
+            places = map(start.__add__, firsts)
             if wanted is not None:
                 keep = list(map(wanted.__contains__, keys))
-                firsts, keys = list(compress(firsts, keep)), list(compress(keys, keep))
-            deque(map(self.first.setdefault, keys, firsts), maxlen=0)
+                keys, places = compress(keys, keep), compress(places, keep)
+            deque(map(self.first.setdefault, keys, places), maxlen=0)
         self.later.clear()
 
     def _apply(self, shapes: list, lengths: list, settled, sources, offset: int) -> None:
@@ -138,17 +138,15 @@ class ItemLinks:
         one), and write the notices in ledger order."""
         items = rows.items
         if self.later:          # only the items still waiting are looked for in parts taken last
-            self._merge_later(items, {items[index] for index in self.waiting} - self.first.keys())
+            self._merge_later(items, set(filterfalse(self.first.__contains__, map(items.__getitem__, self.waiting))))
+        waiting, self.waiting = self.waiting, []
+        self.settle(rows, waiting)          # those with a 报送 row in the period, at C speed
         for index in self.waiting:
             item = items[index]
-            source = self.first.get(item)
-            if source is not None:
-                taker, length = self.takers[rows.shapes[source]], rows.lengths[source]
-            elif item in outside:
-                unit, category, tags, length = outside[item]
-                taker = self.takers[self._outside_shape(unit, category, tags)]
-            else:
+            if item not in outside:
                 continue
+            unit, category, tags, length = outside[item]
+            taker = self.takers[self._outside_shape(unit, category, tags)]
             rows.shapes[index] = taker[rows.shapes[index]]
             if rows.lengths[index] is None:
                 rows.lengths[index] = length

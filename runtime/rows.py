@@ -74,6 +74,14 @@ class RowNumbers:
         run = bisect_right(self.starts, index) - 1
         return self.runs[run][index - self.starts[run]]
 
+    def shifted(self, lines: int) -> "RowNumbers":
+        """The same runs, each number `lines` further on."""
+        moved = RowNumbers()
+        for run in self.runs:
+            moved.extend(range(run.start + lines, run.stop + lines) if isinstance(run, range)
+                         else [number + lines for number in run])
+        return moved
+
     def extend(self, numbers) -> None:
         """Append a run, or every run of another RowNumbers."""
         for run in numbers.runs if isinstance(numbers, RowNumbers) else (numbers,):

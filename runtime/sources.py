@@ -43,6 +43,15 @@ class Batch:
     numbers: range | list[int]                  # each record's row number
     problems: dict[int, Problem] = field(default_factory=dict)   # position in rows -> what the file garbled
 
+    def shifted(self, lines: int) -> "Batch":
+        """The same records numbered `lines` further on (a part of a file, placed; see Table.split)."""
+        numbers = self.numbers
+        if isinstance(numbers, range):
+            numbers = range(numbers.start + lines, numbers.stop + lines)
+        else:
+            numbers = [number + lines for number in numbers]
+        return Batch(self.rows, numbers, self.problems)
+
 
 @dataclass
 class Table:
@@ -54,11 +63,13 @@ class Table:
     data: bytes | None = None  # a CSV file's bytes when every record is one line: it can be split
 
     def split(self, parts: int, first: float = 1.0) -> list["Table"] | None:
-        """The same records as up to `parts` tables over consecutive stretches of lines, each
-        numbered as in the whole file, to be read side by side. The first stretch is `first` times
+        """The same records as up to `parts` tables over consecutive stretches of lines, to be read
+        side by side. Each is numbered as if it came right after the header: how many lines come
+        before a part is known only once the parts before it are read, and the reader then shifts
+        its numbers (Batch.shifted). The first stretch is `first` times
         as long as each of the others, which are of about equal length. Only for a CSV file whose
         records are one line each (see `data`); otherwise None. Cutting costs a few searches: each
-        part decodes and counts its own stretch when it is read, in whichever process reads it."""
+        part decodes its own stretch when it is read, in whichever process reads it."""
         data = self.data
         if data is None or parts < 2:
             return None
@@ -86,9 +97,10 @@ def open_table(path: str | Path, sheet: str | None = None) -> Table:
         raise SourceError(f"{path}: --sheet 只用于 .xlsx 文件")
     if suffix in (".jsonl", ".ndjson"):
         return _jsonl(path, *decode(data))
-    # every record one line: no quotes and no line ended by a lone \r (neither byte occurs inside
-    # a UTF-8 or GB18030 character, so the bytes tell)
-    if b'"' not in data and (b"\r" not in data or not _LONE_CR.search(data)):
+    # every record one line: no quotes (a byte that occurs inside no UTF-8 or GB18030 character, so
+    # the bytes tell), and a header ended by \n; a lone \r further on ends a line (see _line_batches)
+    newline = data.find(b"\n")
+    if b'"' not in data and newline >= 0 and not _LONE_CR.search(data, 0, newline + 1):
         return _lines(path, data, _encoding_of(data))
     return _csv(path, *decode(data))
 
@@ -174,18 +186,24 @@ def _decoded(piece: bytes, codec: str) -> tuple[str, bool]:
 
 
 def _line_batches(data: bytes, start: int, end: int, encoding: str):
-    """Batches of the records in data[start:end] (from the start of a line), numbered by the lines
-    before, for a file whose records are one line each: with no quotes, a line is its cells joined
+    """Batches of the records in data[start:end] (from the start of a line), numbered from 2 as if
+    they came right after the header, for a file whose records are one line each: with no quotes, a line is its cells joined
     by commas, so splitting does what the csv module would, in two thirds of the time. A batch is a
     stretch of about BATCH ordinary lines, decoded and split on its own: lines are made a batch at
     a time, in memory that the next batch reuses. A stretch with bytes the encoding cannot read has
-    them replaced, and each record with such a cell carries the problem."""
+    them replaced, and each record with such a cell carries the problem. A lone \r ends a line, as
+    it does for the csv module and a spreadsheet."""
     codec = "utf-8" if encoding == "UTF-8" else "gb18030"
-    number = data.count(b"\n", 0, start)        # the spreadsheet row before the first record
+    number = 1                                  # the spreadsheet row before the first record
     stretch = BATCH * 64                       # bytes: BATCH lines of 40 to 100 bytes, give or take
     while start < end:
         cut = data.find(b"\n", start + stretch, end) + 1 or end
-        text, damaged = _decoded(data[start:cut].replace(b"\r", b""), codec)     # every \r ends a line with \n
+        piece = data[start:cut]
+        if b"\r" in piece:
+            piece = piece.replace(b"\r\n", b"\n")
+            if b"\r" in piece:                 # rare: a line ended by \r alone
+                piece = piece.replace(b"\r", b"\n")
+        text, damaged = _decoded(piece, codec)
         lines = text.split("\n")
         if lines[-1] == "":
             lines.pop()                         # the stretch ends with a line break, not with a record

@@ -171,13 +171,21 @@ def records(table) -> list[tuple[int, list[str]]]:
     return [(number, cells) for batch in table.batches for number, cells in zip(batch.numbers, batch.rows)]
 
 
-def test_split_parts_hold_every_record_once_numbered_as_in_the_file(tmp_path):
+def test_split_parts_hold_every_record_once_and_are_numbered_as_in_the_file_once_placed(tmp_path):
+    """Each part is numbered as if it came right after the header; shifted by the lines of the
+    parts before it (as the reader does), the numbers are the file's."""
     text = "日期,单位,事项\n" + "".join(f"2023-01-{1 + i % 28:02d},甲局,报送{i}\n" for i in range(50)) + "\n末行,,"
     whole = records(table_of(tmp_path, text))
     for parts in (2, 3, 7):
         pieces = table_of(tmp_path, text).split(parts)
         assert pieces is not None and 1 < len(pieces) <= parts
-        assert [r for piece in pieces for r in records(piece)] == whole
+        placed, lines = [], 0
+        for piece in pieces:
+            own = records(piece)
+            assert own[0][0] == 2
+            placed += [(number + lines, cells) for number, cells in own]
+            lines += len(own)
+        assert placed == whole
 
 
 def test_split_cuts_into_parts_of_about_equal_length(tmp_path):
@@ -306,19 +314,45 @@ cell_text = st.text(alphabet=st.sampled_from("ab甲局 ,\t\x00·《》１"), max
 
 @settings(max_examples=150, deadline=None)
 @given(lines=st.lists(st.lists(cell_text, min_size=0, max_size=5).map(",".join), max_size=12),
-       ending=st.sampled_from(["\n", "\r\n"]), last=st.booleans())
-def test_splitting_lines_reads_what_the_csv_module_reads(lines, ending, last):
+       header_ending=st.sampled_from(["\n", "\r\n"]), endings=st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=12),
+       last=st.booleans())
+def test_splitting_lines_reads_what_the_csv_module_reads(lines, header_ending, endings, last):
     """Where no record spans lines, the fast reader (split at line breaks and commas) gives every
-    record and row number the csv module gives: blank lines, short rows and a missing last break too."""
+    record and row number the csv module gives: blank lines, short rows, a missing last break, and
+    lines ended by \r\n, \n or a lone \r (as an old Mac spreadsheet writes them) in any mix."""
     from govrule.runtime.sources import _csv_batches, _line_batches
 
-    text = "日期,单位,事项" + ending + ending.join(lines) + (ending if last and lines else "")
+    body = "".join(line + ending for line, ending in zip(lines, endings))
+    if lines and not last:
+        body = body[:-len(endings[len(lines) - 1])]
+    text = "日期,单位,事项" + header_ending + body
     data = text.encode("utf-8")
     fast = [(n, cells) for b in _line_batches(data, data.find(b"\n") + 1, len(data), "UTF-8")
             for n, cells in zip(b.numbers, b.rows)]
     slow = [(n, cells) for b in _csv_batches(text, 3, False, skip=1) for n, cells in zip(b.numbers, b.rows)]
     # the csv module gives [] for a blank line, the split [""]: both are a blank record to the reader
     assert [(n, cells or [""]) for n, cells in slow] == fast
+
+
+def test_lone_carriage_returns_in_a_big_file_end_lines_in_every_part(tmp_path, monkeypatch):
+    """A ledger whose lines end in \r here and there is still read in parts; every row keeps the
+    number a spreadsheet gives it, whichever part it falls in."""
+    plan = compiled_seed("fengqiu").plan
+    path = messy_ledger(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    text = "".join(line + ("\r" if 0 < i % 7 == 3 else "\n") for i, line in enumerate(lines[:-1])) + lines[-1]
+    path.write_bytes(text.encode("utf-8"))
+    alone = outcome(evaluate(plan, path, monkeypatch, 1))
+    assert outcome(evaluate(plan, path, monkeypatch, 3)) == alone
+    physical = text.replace("\r", "\n").split("\n")            # line n of the file is physical[n - 1]
+    assert len(alone["rows"]) > 100 and alone["rejected"]
+    for file, number, day, unit, *_ in alone["rows"]:
+        assert physical[number - 1].startswith(f"{day.isoformat()},{unit}")
+    for reason, cells in alone["rejected"]:
+        number = int(reason.split(":")[1])
+        assert physical[number - 1] == ",".join(value for _, value in cells).rstrip(",") or \
+            physical[number - 1].startswith(cells[0][1])
 
 
 bad_bytes = st.sampled_from([b"\x81\x30", b"\x84\x31\xa5", b"\xff", b"\x81", b"\xfe\x39\xfe", b"\xe4\xb8", b"\xa1"])
