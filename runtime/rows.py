@@ -78,8 +78,7 @@ class RowNumbers:
         """The same runs, each number `lines` further on."""
         moved = RowNumbers()
         for run in self.runs:
-            moved.extend(range(run.start + lines, run.stop + lines) if isinstance(run, range)
-                         else [number + lines for number in run])
+            moved.extend(shifted_run(run, lines))
         return moved
 
     def extend(self, numbers) -> None:
@@ -89,6 +88,13 @@ class RowNumbers:
                 self.starts.append(self.size)
                 self.runs.append(run)
                 self.size += len(run)
+
+
+def shifted_run(run: range | list[int], lines: int) -> range | list[int]:
+    """Row numbers `lines` further on: a part of a file, placed after the parts before it."""
+    if isinstance(run, range):
+        return range(run.start + lines, run.stop + lines)
+    return [number + lines for number in run]
 
 
 class LedgerRows:

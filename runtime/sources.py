@@ -19,6 +19,8 @@ from pathlib import Path
 from itertools import islice, repeat
 from typing import Iterator
 
+from .rows import shifted_run
+
 BATCH = 1000             # records per batch: big enough to amortise, small enough to stay in cache
 STRETCH = 65536          # bytes of a file whose encoding shows (see _encoding_of)
 BROKEN = "\ufffd"        # what a byte in no known encoding decodes to
@@ -45,12 +47,7 @@ class Batch:
 
     def shifted(self, lines: int) -> "Batch":
         """The same records numbered `lines` further on (a part of a file, placed; see Table.split)."""
-        numbers = self.numbers
-        if isinstance(numbers, range):
-            numbers = range(numbers.start + lines, numbers.stop + lines)
-        else:
-            numbers = [number + lines for number in numbers]
-        return Batch(self.rows, numbers, self.problems)
+        return Batch(self.rows, shifted_run(self.numbers, lines), self.problems)
 
 
 @dataclass
@@ -66,10 +63,10 @@ class Table:
         """The same records as up to `parts` tables over consecutive stretches of lines, to be read
         side by side. Each is numbered as if it came right after the header: how many lines come
         before a part is known only once the parts before it are read, and the reader then shifts
-        its numbers (Batch.shifted). The first stretch is `first` times
-        as long as each of the others, which are of about equal length. Only for a CSV file whose
-        records are one line each (see `data`); otherwise None. Cutting costs a few searches: each
-        part decodes its own stretch when it is read, in whichever process reads it."""
+        its numbers (Batch.shifted). The first stretch is `first` times as long as each of the
+        others, which are of about equal length. Only for a CSV file whose records are one line
+        each (see `data`); otherwise None. Cutting costs a few searches: each part decodes its own
+        stretch when it is read, in whichever process reads it."""
         data = self.data
         if data is None or parts < 2:
             return None
@@ -187,12 +184,12 @@ def _decoded(piece: bytes, codec: str) -> tuple[str, bool]:
 
 def _line_batches(data: bytes, start: int, end: int, encoding: str):
     """Batches of the records in data[start:end] (from the start of a line), numbered from 2 as if
-    they came right after the header, for a file whose records are one line each: with no quotes, a line is its cells joined
-    by commas, so splitting does what the csv module would, in two thirds of the time. A batch is a
-    stretch of about BATCH ordinary lines, decoded and split on its own: lines are made a batch at
-    a time, in memory that the next batch reuses. A stretch with bytes the encoding cannot read has
-    them replaced, and each record with such a cell carries the problem. A lone \r ends a line, as
-    it does for the csv module and a spreadsheet."""
+    they came right after the header, for a file whose records are one line each: with no quotes,
+    a line is its cells joined by commas, so splitting does what the csv module would, in two
+    thirds of the time. A batch is a stretch of about BATCH ordinary lines, decoded and split on
+    its own: lines are made a batch at a time, in memory that the next batch reuses. A stretch
+    with bytes the encoding cannot read has them replaced, and each record with such a cell
+    carries the problem. A lone \r ends a line, as it does for the csv module and a spreadsheet."""
     codec = "utf-8" if encoding == "UTF-8" else "gb18030"
     number = 1                                  # the spreadsheet row before the first record
     stretch = BATCH * 64                       # bytes: BATCH lines of 40 to 100 bytes, give or take
