@@ -26,7 +26,7 @@ from .cells import BAD, CellChecker
 from .collector import collector_paused
 from .columns import COLUMNS, DATE, ITEM, ITEM_EVENTS, LENGTH, NAMES, SHAPE, column_key, column_name, locate
 from .links import ItemLinks, PartLinks
-from .parallel import side_by_side, workers
+from .parallel import keep_until_exit, side_by_side, workers
 from .parts import pack, unpack
 from .rows import Ledger, LedgerError, Rejection, Row
 from .sources import Batch, SourceError, open_table
@@ -111,6 +111,7 @@ def _part_columns(table, layout: "_Layout", checker: CellChecker) -> dict:
     """A part read in a child process, packed to travel back (see parts)."""
     part, links = Ledger(), PartLinks(checker.submitting)
     records = _read_part(table, layout, checker, links, part, None)
+    keep_until_exit(part, links)
     return pack(part, layout.shapes, checker.outside, records, links.packed())
 
 

@@ -6,15 +6,25 @@ itself while children read the others; each child sends back what it made, pickl
 parent takes the results in order. A child that fails sends nothing, and the parent does that
 part itself, so the outcome never depends on whether the children worked; and whatever happens
 in the parent, no child outlives its use.
+
+A child writes its result into memory shared with the parent, so it is done as soon as it has
+written it, and the parent reads it where it lies; a pipe would copy it through a small buffer
+while both wait. A result too big for that memory goes through the pipe instead.
 """
 from __future__ import annotations
 
+import mmap
 import os
 import pickle
 import signal
 import sys
 import threading
 from contextlib import suppress
+
+# memory reserved for each child's result: only what the child writes is ever allocated
+SHARED_BYTES = 1 << 30
+IN_SHARED = b"S"          # what the pipe carries when the result is in shared memory
+_until_exit: list | None = None     # in a child: what need not be freed (see keep_until_exit)
 
 
 def workers() -> int:
@@ -46,55 +56,96 @@ def side_by_side(parts: list, work, own):
                 _stop(child)
 
 
+def keep_until_exit(*objects) -> None:
+    """In a child, objects its work made that need not be freed one by one: the child leaves at once,
+    and freeing a part's million cells would only delay its result. Elsewhere, nothing happens."""
+    if _until_exit is not None:
+        _until_exit.extend(objects)
+
+
 def _fork(part, work):
     try:
         readable, writable = os.pipe()
     except OSError:
         return None
+    shared = _shared_memory()
     try:
         pid = os.fork()
     except OSError:
         os.close(readable)
         os.close(writable)
+        _release(shared)
         return None
     if pid == 0:                                   # the child: work, send, and leave at once
+        global _until_exit
+        _until_exit = []
         try:
             os.close(readable)
-            try:
-                data = pickle.dumps(work(part), protocol=pickle.HIGHEST_PROTOCOL)
-            except BaseException:
-                data = b""                         # the parent will do this part itself
             with os.fdopen(writable, "wb") as pipe:
-                pipe.write(data)
+                pipe.write(_sent(work, part, shared))
         finally:
             os._exit(0)                            # no cleanup: the parent owns everything else
     os.close(writable)
-    return pid, readable
+    return pid, readable, shared
+
+
+def _shared_memory() -> mmap.mmap | None:
+    try:
+        return mmap.mmap(-1, SHARED_BYTES)         # anonymous, MAP_SHARED: a child's writes reach the parent
+    except (OSError, ValueError, OverflowError):   # no room for the reservation: the pipe will do
+        return None
+
+
+def _sent(work, part, shared: mmap.mmap | None) -> bytes:
+    """What the pipe carries: IN_SHARED when the result is in shared memory, else the pickled result,
+    or nothing when the work failed (the parent will do this part itself)."""
+    try:
+        result = work(part)
+        if shared is not None:
+            try:
+                pickle.dump(result, shared, protocol=pickle.HIGHEST_PROTOCOL)
+                return IN_SHARED
+            except ValueError:                     # bigger than the shared memory
+                pass
+        return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:
+        return b""
 
 
 def _collect(child):
     if child is None:
         return None
-    pid, readable = child
+    pid, readable, shared = child
     try:
         with os.fdopen(readable, "rb") as pipe:
             data = pipe.read()
     finally:
         _reap(pid)
     try:
+        if data == IN_SHARED:
+            with memoryview(shared) as view:
+                return pickle.loads(view)
         return pickle.loads(data) if data else None
     except Exception:
         return None
+    finally:
+        _release(shared)
+
+
+def _release(shared: mmap.mmap | None) -> None:
+    if shared is not None:
+        shared.close()
 
 
 def _stop(child) -> None:
     """A child whose result is no longer wanted: ended, its pipe closed, reaped."""
-    pid, readable = child
+    pid, readable, shared = child
     with suppress(OSError):
         os.kill(pid, signal.SIGKILL)
     with suppress(OSError):
         os.close(readable)
     _reap(pid)
+    _release(shared)
 
 
 def _reap(pid: int) -> None:

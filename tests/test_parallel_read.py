@@ -159,6 +159,54 @@ def test_the_parts_really_are_read_elsewhere(tmp_path, monkeypatch):
     assert sum(taken) < len(result.rows)
 
 
+@pytest.mark.parametrize("channel", ["shared memory", "pipe, the result too big for shared memory",
+                                     "pipe, no shared memory to be had"])
+def test_results_come_back_whichever_way_they_travel(tmp_path, monkeypatch, channel):
+    """A child's result is written into memory shared with the parent; one too big for it, or a
+    child forked where no such memory could be reserved, sends it through the pipe instead."""
+    from govrule.runtime import ledger, parallel
+
+    plan = compiled_seed("fengqiu").plan
+    path = messy_ledger(tmp_path)
+    alone = outcome(evaluate(plan, path, monkeypatch, 1))
+    if channel.startswith("pipe, the result"):
+        monkeypatch.setattr(parallel, "SHARED_BYTES", 4096)
+    elif channel.startswith("pipe, no"):
+        monkeypatch.setattr(parallel, "_shared_memory", lambda: None)
+    taken = []
+    original = ledger._take_part
+    monkeypatch.setattr(ledger, "_take_part", lambda columns, *args: taken.append(1) or original(columns, *args))
+    assert outcome(evaluate(plan, path, monkeypatch, 3)) == alone
+    assert len(taken) == 2          # both children's results arrived: neither part was read here again
+
+
+def test_what_the_pipe_carries(monkeypatch):
+    import mmap
+    import pickle
+
+    from govrule.runtime import parallel
+
+    result = {"rows": list(range(1000)), "items": "X1\nX2"}
+    shared = mmap.mmap(-1, 1 << 20)
+    assert parallel._sent(lambda part: result, None, shared) == parallel.IN_SHARED
+    assert pickle.loads(shared) == result
+    small = mmap.mmap(-1, 64)
+    assert pickle.loads(parallel._sent(lambda part: result, None, small)) == result
+    assert pickle.loads(parallel._sent(lambda part: result, None, None)) == result
+
+    def failing(part):
+        raise MemoryError
+
+    assert parallel._sent(failing, None, shared) == b""
+
+
+def test_only_a_child_keeps_what_it_made_until_it_exits():
+    from govrule.runtime import parallel
+
+    parallel.keep_until_exit([1, 2, 3])
+    assert parallel._until_exit is None
+
+
 def table_of(tmp_path, text: str):
     from govrule.runtime.sources import open_table
 
