@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from fractions import Fraction
+from itertools import filterfalse
 
 from govrule.compiler.diagnostics import did_you_mean
 from govrule.compiler.ir import LEVELS
@@ -87,7 +88,7 @@ class CellChecker:
         """A batch's item codes normalised. Codes come back a few times each (报送, 采用, 批示):
         each is normalised once, and the new ones of a batch together (normalize_all)."""
         codes = self.codes
-        new = [item for item in dict.fromkeys(items) if item not in codes]
+        new = list(filterfalse(codes.__contains__, dict.fromkeys(items)))
         if new:
             codes.update(zip(new, normalize_all(new)))
         return list(map(codes.__getitem__, items))

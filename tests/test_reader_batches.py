@@ -672,17 +672,31 @@ def test_item_codes_with_dashes_and_angle_brackets(tmp_path):
     assert result.notices == [mismatch(path, 3, "XX-2020-07", "甲局", "乙局")]
 
 
-tricky = st.text(alphabet=st.sampled_from("乾燥隆後后髮發頭发台臺灣湾報报告信息號号〔〕《》 \t\u3000ＸＹ０１•・AB-12\n"), max_size=8)
+tricky = st.text(alphabet=st.sampled_from("乾燥隆後后髮發頭发台臺灣湾報报告信息號号〔〕《》＜＞ \t\u3000ＸＹ０１•・AB-12\n"
+                                         "e\u0301\u1100\u1161ﬁ①西元芮氏A肝型進位滿6"), max_size=8)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(tricky, max_size=12))
 def test_item_codes_normalised_together_as_one_by_one(texts):
-    """The reader converts a batch's new codes in one call of the converter: the same as one by
-    one, phrases (乾燥 → 干燥, 乾隆 stays) and line breaks inside a code included."""
+    """The reader converts a batch's new codes together: the same as one by one, phrases (乾燥 →
+    干燥, 乾隆 stays), phrases with ASCII in them (西元1 → 公元1, A肝) and line breaks inside a
+    code included."""
     from govrule.compiler.normalize import normalize, normalize_all
 
     assert normalize_all(texts) == [normalize(text) for text in texts]
+
+
+def test_codes_converted_together_where_a_phrase_spans_ascii_and_chinese():
+    """Codes are converted a stretch of Chinese at a time, unless the converter has a phrase that
+    runs on into ASCII or out of it: then as whole codes, as one by one would."""
+    from govrule.compiler.normalize import normalize, normalize_all
+
+    plain = [f"封政信〔2020〕{n}號" for n in range(5)]
+    spanning = ["西元1年第3期", "A肝防治信息", "芮氏3級地震"]
+    assert normalize_all(plain) == [f"封政信〔2020〕{n}号" for n in range(5)]
+    assert normalize_all(plain + spanning) == [normalize(code) for code in plain + spanning]
+    assert normalize_all(spanning)[0].startswith("公元1年")
 
 
 def test_chinese_item_codes_link_across_batches_in_any_script(tmp_path):
