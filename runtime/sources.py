@@ -23,6 +23,7 @@ from .rows import shifted_run
 
 BATCH = 1000             # records per batch: big enough to amortise, small enough to stay in cache
 STRETCH = 65536          # bytes of a file whose encoding shows (see _encoding_of)
+JUDGED = 1 << 20         # bytes decoded at a time to judge a whole file's encoding
 BROKEN = "\ufffd"        # what a byte in no known encoding decodes to
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _LONE_CR = re.compile(rb"\r(?!\n)")
@@ -118,24 +119,37 @@ def decode(data: bytes) -> tuple[str, str, bool]:
 
 def _mostly_readable(text: str) -> bool:
     """Whether UTF-8 text with bytes replaced has at least four readable non-ASCII characters to
-    each replaced one (counted in C: the ASCII ones are what an ASCII encoding keeps)."""
-    broken = text.count(BROKEN)
-    readable = len(text) - len(text.encode("ascii", "ignore")) - broken
-    return readable >= 4 * broken
+    each replaced one."""
+    return _readable(text) >= 4 * text.count(BROKEN)
+
+
+def _readable(text: str) -> int:
+    """The non-ASCII characters that are not replaced bytes (counted in C: the ASCII ones are what
+    an ASCII encoding keeps)."""
+    return len(text) - len(text.encode("ascii", "ignore")) - text.count(BROKEN)
 
 
 def _encoding_of(data: bytes) -> str:
     """UTF-8 when the first stretch of the file reads as UTF-8 and is not all ASCII: Chinese text in
     another encoding does not. Otherwise what `decode` would make of the whole file, without
-    decoding it as GB18030."""
+    decoding it as GB18030, and without reading on once the rest could not change the answer."""
     sample = data[:data.find(b"\n", STRETCH) + 1 or len(data)]
     try:
         if not sample.decode("utf-8-sig").isascii():
             return "UTF-8"
     except UnicodeDecodeError:
         pass
-    as_utf8, damaged = _decoded(data, "utf-8-sig")
-    return "UTF-8" if not damaged or _mostly_readable(as_utf8) else "GB18030"
+    readable = broken = start = 0
+    damaged, codec = False, "utf-8-sig"
+    while start < len(data):        # a stretch of whole lines decodes as it does within the file
+        cut = data.find(b"\n", start + JUDGED) + 1 or len(data)
+        text, bad = _decoded(data[start:cut], codec)
+        damaged, start, codec = damaged or bad, cut, "utf-8"
+        readable, broken = readable + _readable(text), broken + text.count(BROKEN)
+        # a readable character takes two bytes or more: past this, the rest cannot make the file UTF-8
+        if damaged and readable + (len(data) - start) // 2 < 4 * broken:
+            return "GB18030"
+    return "UTF-8" if not damaged or readable >= 4 * broken else "GB18030"
 
 
 def _damage(cells: list[str]) -> Problem | None:

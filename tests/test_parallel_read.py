@@ -430,3 +430,26 @@ def test_stretches_decode_as_the_whole_file_would(lines, encoding, batch, last):
     slow = [(n, cells or [""], b.problems.get(i)) for b in sources._csv_batches(text, 3, True, skip=1)
             for i, (n, cells) in enumerate(zip(b.numbers, b.rows))]
     assert fast == slow
+
+
+piece = st.sampled_from(["ab", "甲局", "信息", "·", "\ufffd", "\ufeff"])
+utf8_line = st.lists(piece.map(str.encode), max_size=6).map(b"".join)
+gb_line = st.lists(piece.filter(lambda p: p != "\ufffd").map(lambda p: p.encode("gb18030")), max_size=6).map(b"".join)
+mixed_line = st.lists(st.one_of(piece.map(str.encode), bad_bytes), max_size=5).map(b"".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(lines=st.lists(st.one_of(utf8_line, gb_line, mixed_line), max_size=24), header=st.sampled_from(
+    ["日期,单位,事项".encode("gb18030"), b"date,unit,event", b"\xef\xbb\xbfdate"]), judged=st.integers(1, 40))
+def test_a_file_judged_a_stretch_at_a_time_gets_the_encoding_the_whole_file_would(lines, header, judged):
+    """A file whose first stretch is not UTF-8 Chinese is judged as decode judges the whole file (UTF-8
+    with a few bad bytes stays UTF-8), though it stops reading once the rest could not change that."""
+    from unittest.mock import patch
+
+    from govrule.runtime import sources
+
+    data = header + b"\n" + b"\n".join(lines)
+    whole, damaged = sources._decoded(data, "utf-8-sig")
+    expected = "UTF-8" if not damaged or sources._mostly_readable(whole) else "GB18030"
+    with patch.object(sources, "STRETCH", 1), patch.object(sources, "JUDGED", judged):
+        assert sources._encoding_of(data) == expected
