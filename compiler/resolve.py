@@ -354,8 +354,10 @@ def _check_combinations(block: ir.Block, decl: S.BlockDecl, diagnostics: Diagnos
                         hint="加一行「加倍叠加方式：相加」或「加倍叠加方式：相乘」",
                         related=tuple(m.span for m in block.multipliers))
     if block.row_mode is None and "row" not in unreadable:
+        # a clause written twice is GR309's (lint): the pair is not reported again here
         overlapping = [(a, b) for i, a in enumerate(block.clauses) for b in block.clauses[i + 1:]
-                       if _may_overlap(a.pattern, b.pattern)]
+                       if _may_overlap(a.pattern, b.pattern)
+                       and (a.pattern != b.pattern or a.exceptions != b.exceptions)]
         if overlapping:
             a, b = overlapping[0]
             diagnostics.add("GR302", b.span, block=block.name, related=(a.span,),

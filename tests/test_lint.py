@@ -47,6 +47,17 @@ def test_a_clause_written_twice_is_reported_on_the_second():
     assert "第16行" in duplicate.message
 
 
+def test_a_clause_written_twice_is_one_finding_not_two():
+    """Without a row-combination line, the repeated clause is GR309's alone; GR302 (clauses that
+    may score the same row) still speaks for clauses that differ."""
+    twice = compile_text(HEAD.format(clauses="被省级采用的，每条计5分\n被省级采用的，每条计6分", outputs="",
+                                     period="2020年"))
+    assert [c for c in codes(twice) if c in ("GR302", "GR309")] == ["GR309"]
+    different = compile_text(HEAD.format(clauses="被省级采用的，每条计5分\n被省级以上采用的，每条计6分", outputs="",
+                                         period="2020年"))
+    assert "GR302" in codes(different) and "GR309" not in codes(different)
+
+
 def test_an_outranked_clause_under_most_specific():
     clauses = "被省级以上采用的，每条计5分\n被国家级采用的，每条计10分\n同一行适用多条的，取最具体的一条"
     assert lint_codes(clauses) == ["GR310"]

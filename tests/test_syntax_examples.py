@@ -57,6 +57,20 @@ def test_a_failure_no_example_resembles_keeps_the_parsers_description():
     assert "行末缺少" in diagnostic.message
 
 
+def test_a_tie_option_stops_before_a_comment():
+    """并列… runs to the next comma or bracket, but never into a comment: an unclosed call is
+    shown where the option ends, not inside the comment after it."""
+    text = frame("【计分：报送分】\n报送信息，每条计1分\n【结果】\n积分：报送分\n"
+                 "先进：评选（积分，名额：1，并列的都入选  # 说明")
+    [diagnostic] = compile_text(text).diagnostics.items
+    line = text.split("\n")[diagnostic.span.line - 1]
+    assert diagnostic.code == "GR002"
+    assert "并列的都入选" in line[:diagnostic.span.column - 1] and "#" not in line[:diagnostic.span.column - 1]
+    closed = compile_text(frame("【计分：报送分】\n报送信息，每条计1分\n【结果】\n积分：报送分\n"
+                                "先进：评选（积分，名额：1，并列的都入选 ）  # 说明"))
+    assert "GR306" not in [d.code for d in closed.diagnostics.items]
+
+
 def test_a_full_stop_inside_a_line_is_not_called_a_trailing_one():
     compiled = compile_text(frame("【计分：报送分】\n报送信息，每条计1分。最高10分"))
     [diagnostic] = compiled.diagnostics.items
