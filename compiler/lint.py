@@ -7,7 +7,7 @@ has no effect, which is seldom what the drafter meant.
 """
 from __future__ import annotations
 
-from dataclasses import fields, is_dataclass
+from dataclasses import fields, is_dataclass, replace
 from datetime import date
 
 from . import ir
@@ -40,14 +40,37 @@ def _duplicates_and_shadows(block: ir.Block, diagnostics: Diagnostics) -> None:
         if block.row_mode != "most_specific":
             continue
         rank = later.pattern.specificity
-        for i, other in enumerate(clauses):
-            if i == j or other.pattern == later.pattern:
-                continue
-            if (other.pattern.specificity > rank or (other.pattern.specificity == rank and i < j)) \
-                    and _covers(other, later):
-                diagnostics.add("GR310", later.span, block=block.name, line=other.span.line, related=(other.span,),
-                                hint="同样具体时取写在前面的一条；把条件写得更具体，或调换两条的顺序，或删去这一条")
-                break
+        winners = [other for i, other in enumerate(clauses)      # each would be chosen over `later`
+                   if i != j and other.pattern != later.pattern
+                   and (other.pattern.specificity > rank or (other.pattern.specificity == rank and i < j))]
+        covering = _covering(winners, later)
+        if covering:
+            diagnostics.add("GR310", later.span, block=block.name, line="、".join(str(c.span.line) for c in covering),
+                            related=tuple(c.span for c in covering),
+                            hint="同样具体时取写在前面的一条；把条件写得更具体，或调换条款的顺序，或删去这一条")
+
+
+# the fields whose values a pattern takes one of: a clause for 省级以上 is 省级 and 国家级 together
+_ONE_OF = ("events", "levels", "publications", "forms", "categories", "groups")
+
+
+def _covering(winners: list[ir.Clause], narrow: ir.Clause) -> list[ir.Clause]:
+    """Clauses that between them score every row `narrow` matches: one that covers it all, or, along
+    one field, one for each of its values (国家级 and 省级 cover 省级以上). [] when there are none."""
+    whole = next((c for c in winners if _covers(c, narrow)), None)
+    if whole is not None:
+        return [whole]
+    for name in _ONE_OF:
+        values = getattr(narrow.pattern, name)
+        if len(values) < 2:
+            continue
+        found = [next((c for c in winners if _covers(c, replace(narrow, pattern=replace(narrow.pattern,
+                                                                                       **{name: frozenset({v})})))),
+                      None) for v in sorted(values)]
+        if None not in found:
+            chosen = {id(c) for c in found}
+            return [c for c in winners if id(c) in chosen]      # in policy order, each once
+    return []
 
 
 def _covers(wide: ir.Clause, narrow: ir.Clause) -> bool:

@@ -65,6 +65,21 @@ def test_an_outranked_clause_under_most_specific():
     assert lint_codes(swapped) == []
 
 
+def test_a_clause_outranked_by_several_together():
+    """省级以上 is 省级 and 国家级: written after a clause for each, it never scores."""
+    clauses = ("被省级采用的，每条计5分\n被国家级采用的，每条计10分\n被省级以上采用的，每条计3分\n"
+               "同一行适用多条的，取最具体的一条")
+    compiled = compile_text(HEAD.format(clauses=clauses, outputs="", period="2020年"))
+    [shadowed] = [d for d in compiled.diagnostics.items if d.code == "GR310"]
+    assert shadowed.span.line == 18 and [r.line for r in shadowed.related] == [16, 17]
+    assert "第16、17行" in shadowed.message
+    one_missing = "被省级采用的，每条计5分\n被省级以上采用的，每条计3分\n同一行适用多条的，取最具体的一条"
+    assert lint_codes(one_missing) == []          # its 国家级 rows still score under it
+    with_exception = ("被省级采用的，每条计5分，负面的除外\n被国家级采用的，每条计10分\n被省级以上采用的，每条计3分\n"
+                      "同一行适用多条的，取最具体的一条")
+    assert lint_codes(with_exception) == []       # its negative 省级 rows still score under it
+
+
 def test_a_more_specific_later_clause_is_not_outranked():
     clauses = ("被省级采用的，每条计5分\n被省《政府工作快报》采用的，每条计10分\n"
                "被省级采用的负面信息，每条计1分\n同一行适用多条的，取最具体的一条")
