@@ -50,3 +50,18 @@ def best_of(argv: list[str], repeat: int = 1, cwd: str | None = None, env: dict 
         if run.returncode not in (0, 2):
             return run
     return best
+
+
+def best_of_each(commands: list[tuple[list[str], dict | None]], repeat: int = 1) -> list[Run]:
+    """The fastest run of each (argv, env), the commands taking turns: a machine that speeds up or
+    slows down during the runs then weighs on all of them alike, so their ratio stays fair.
+    A command that fails is not run again; its failed run is returned."""
+    best: list[Run | None] = [None] * len(commands)
+    for _ in range(max(1, repeat)):
+        for i, (argv, env) in enumerate(commands):
+            if best[i] is not None and best[i].returncode not in (0, 2):
+                continue
+            run = run_once(argv, env=env)
+            if best[i] is None or run.returncode not in (0, 2) or run.seconds < best[i].seconds:
+                best[i] = run
+    return best

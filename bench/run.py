@@ -6,7 +6,9 @@ Usage: python bench/run.py [--sizes 10000,100000,1000000] [--policies fengqiu,..
 govrule's modules are compiled to bytecode first, as an installed package has them. Evals use a
 plan cache of their own in the work folder, filled by one untimed run first, as a user's repeated
 runs would find it; a cold start (no cache) is timed separately at the smallest
-size, and the largest size is timed again in one process (GOVRULE_WORKERS=1).
+size, and the largest size is timed again in one process (GOVRULE_WORKERS=1). The floor and
+govrule take turns, so that a machine that speeds up or slows down during the runs weighs on
+both sides of the ratio alike.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from generate import EXAMPLES, ROOT, example_path, generate
-from measure import Run, best_of, run_once
+from measure import Run, best_of, best_of_each, run_once
 
 GOVRULE = [sys.executable, "-m", "govrule.cli.main"]  # the interpreter running us, not whatever is on PATH
 EVAL_OK = (0, 2)  # eval exits 2 when rows are rejected; the timing is still valid
@@ -81,8 +83,8 @@ def bench_policy(policy: str, args: argparse.Namespace, workdir: Path) -> bool:
     times: dict[int, float] = {}
     for size in args.sizes:
         ledger = str(ledger_for(policy, size, args, workdir))
-        floor = best_of([sys.executable, "-c", FLOOR, ledger], args.repeat)
-        run = best_of([*GOVRULE, "eval", rule, ledger, "--format", "json"], args.repeat, env=env)
+        floor, run = best_of_each([([sys.executable, "-c", FLOOR, ledger], None),
+                                   ([*GOVRULE, "eval", rule, ledger, "--format", "json"], env)], args.repeat)
         if floor.returncode != 0:
             print(failure(f"floor at {size}", floor))
             ok = False
