@@ -55,22 +55,27 @@ _ONE_OF = ("events", "levels", "publications", "forms", "categories", "groups")
 
 
 def _covering(winners: list[ir.Clause], narrow: ir.Clause) -> list[ir.Clause]:
-    """Clauses that between them score every row `narrow` matches: one that covers it all, or, along
-    one field, one for each of its values (国家级 and 省级 cover 省级以上). [] when there are none."""
+    """Clauses that between them score every row `narrow` matches: one that covers it all, or, split
+    by the values of one field and each part covered in the same way, one for each part (国家级
+    and 省级 cover 省级以上). In policy order; [] when there are none."""
+    found = _cover(winners, narrow)
+    chosen = {id(c) for c in found or ()}
+    return [c for c in winners if id(c) in chosen]
+
+
+def _cover(winners: list[ir.Clause], narrow: ir.Clause) -> list[ir.Clause] | None:
     whole = next((c for c in winners if _covers(c, narrow)), None)
     if whole is not None:
         return [whole]
-    for name in _ONE_OF:
+    for name in _ONE_OF:        # each split leaves one value in a field: the depth is at most len(_ONE_OF)
         values = getattr(narrow.pattern, name)
         if len(values) < 2:
             continue
-        found = [next((c for c in winners if _covers(c, replace(narrow, pattern=replace(narrow.pattern,
-                                                                                       **{name: frozenset({v})})))),
-                      None) for v in sorted(values)]
-        if None not in found:
-            chosen = {id(c) for c in found}
-            return [c for c in winners if id(c) in chosen]      # in policy order, each once
-    return []
+        parts = [_cover(winners, replace(narrow, pattern=replace(narrow.pattern, **{name: frozenset({v})})))
+                 for v in sorted(values)]
+        if None not in parts:
+            return [c for part in parts for c in part]
+    return None
 
 
 def _covers(wide: ir.Clause, narrow: ir.Clause) -> bool:

@@ -80,6 +80,19 @@ def test_a_clause_outranked_by_several_together():
     assert lint_codes(with_exception) == []       # its negative 省级 rows still score under it
 
 
+def test_a_clause_outranked_part_by_part_along_two_fields():
+    """省级以上的调研和动态: its 省级 rows go to one clause per category, its 国家级 rows to one clause."""
+    clauses = ("被省级采用的调研信息，每条计5分\n被省级采用的动态信息，每条计4分\n被国家级采用的调研、动态信息，每条计10分\n"
+               "被省级以上采用的调研、动态信息，每条计3分\n同一行适用多条的，取最具体的一条")
+    head = HEAD.replace("【标记】负面", "【标记】负面\n【类别】调研、动态")
+    compiled = compile_text(head.format(clauses=clauses, outputs="", period="2020年"))
+    [shadowed] = [d for d in compiled.diagnostics.items if d.code == "GR310"]
+    assert shadowed.span.line == 20 and [r.line for r in shadowed.related] == [17, 18, 19]
+    without_one = compile_text(head.format(clauses=clauses.replace("被省级采用的动态信息，每条计4分\n", ""),
+                                           outputs="", period="2020年"))
+    assert without_one.ok and "GR310" not in codes(without_one)     # its 省级 动态 rows still score under it
+
+
 def test_a_more_specific_later_clause_is_not_outranked():
     clauses = ("被省级采用的，每条计5分\n被省《政府工作快报》采用的，每条计10分\n"
                "被省级采用的负面信息，每条计1分\n同一行适用多条的，取最具体的一条")
