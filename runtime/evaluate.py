@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from functools import cached_property
-from itertools import accumulate, compress, filterfalse
-from operator import attrgetter, eq, not_
+from itertools import accumulate, compress, filterfalse, repeat
+from operator import attrgetter, eq, ge, le, not_
 
 from govrule.compiler import ir
 from govrule.compiler.lower import Plan
@@ -43,6 +43,8 @@ ONE = Fraction(1)
 # what a row pattern can see of a Row without its dates, amounts or item (a Shape's names)
 _NAMES = attrgetter("unit", "event", "level", "publication", "form", "category", "tags")
 _SLOT = 1 << 32          # _combine_items packs (piece, position) into one int: piece * _SLOT + position
+_COUNT = attrgetter("count")
+_NO_LENGTH = {None: -1}   # a blank 字数 compares as shorter than any length a pattern asks for
 
 
 @dataclass(slots=True)
@@ -350,15 +352,25 @@ class Evaluation:
         return True
 
     def _mask(self, pattern: ir.RowPattern, rows: _Rows) -> list[bool] | None:
-        """Which rows (of a bucket whose names match) satisfy the rest of the pattern; None for all."""
-        if _by_item(pattern):      # the usual case: set lookups on the item column, no call per row
-            mask = None
-            for condition in pattern.item_conditions:
-                found = map(self._items_with(condition.pattern).__contains__, rows.items)
-                found = list(found if condition.exists else map(not_, found))
-                mask = found if mask is None else list(map(min, mask, found))
-            return mask
-        return [self._row_match(pattern, index) for index in rows.indices]
+        """Which rows (of a bucket whose names match) satisfy the rest of the pattern; None for all.
+        What _row_match asks of one row, asked of the column at C speed: one map per condition."""
+        ledger, masks = self.ledger, []
+        if pattern.min_amount is not None:
+            counts = map(_COUNT, map(ledger.shapes.__getitem__, rows.indices))
+            masks.append(map(le, repeat(pattern.min_amount), counts))
+        if pattern.min_length is not None:       # a blank 字数 is no length at all
+            lengths = list(map(ledger.lengths.__getitem__, rows.indices))
+            masks.append(map(le, repeat(pattern.min_length), map(_NO_LENGTH.get, lengths, lengths)))
+        if pattern.date_from is not None:
+            masks.append(map(le, repeat(pattern.date_from), rows.dates))
+        if pattern.date_until is not None:
+            masks.append(map(ge, repeat(pattern.date_until), rows.dates))
+        for condition in pattern.item_conditions:
+            found = map(self._items_with(condition.pattern).__contains__, rows.items)
+            masks.append(found if condition.exists else map(not_, found))
+        if not masks:
+            return None
+        return list(masks[0]) if len(masks) == 1 else list(map(all, zip(*masks)))
 
     def _filter(self, pattern: ir.RowPattern, rows: _Rows) -> _Rows:
         """The rows (of a bucket whose names match) that satisfy the rest of the pattern; the same

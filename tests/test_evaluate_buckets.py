@@ -6,6 +6,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import DATA, SEED_POLICIES, compile_text, compiled_seed, results_by_unit, scored_example, write_ledger
 
@@ -151,3 +153,31 @@ def test_contributions_add_up_to_every_block_value_in_every_period(name):
                 total = sum((c.points for c in contributions if c.kept and period.start <= c.when <= period.end),
                             Fraction(0))
                 assert total == ev.block_value(block, unit.name, period), (block, unit.name, period.label)
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=st.sampled_from(sorted(SEED_POLICIES)), min_amount=st.sampled_from([None, 1, 2, 3]),
+       min_length=st.sampled_from([None, 0, 500, 1500, 3000]),
+       date_from=st.sampled_from([None, "2018-03-01", "2020-07-01", "2022-07-01", "2023-05-01"]),
+       date_until=st.sampled_from([None, "2018-06-30", "2020-09-30", "2022-06-30", "2023-10-31"]),
+       conditions=st.lists(st.tuples(st.booleans(), st.sampled_from(["采用", "批示", "报送"])), max_size=2))
+def test_a_mask_asks_of_a_column_what_a_row_match_asks_of_each_row(name, min_amount, min_length, date_from,
+                                                                     date_until, conditions):
+    """Amounts, 字数 (a blank one is no length), date windows and 有…的 conditions, asked of a bucket's
+    columns at once, answer as they do row by row."""
+    from datetime import date
+
+    from govrule.compiler import ir
+
+    _, results = scored_example(name)
+    ev = results.evaluation
+    pattern = ir.RowPattern(
+        min_amount=None if min_amount is None else Fraction(min_amount), min_length=min_length,
+        date_from=None if date_from is None else date.fromisoformat(date_from),
+        date_until=None if date_until is None else date.fromisoformat(date_until),
+        item_conditions=tuple(ir.ItemCondition(exists, ir.RowPattern(events=frozenset({event})))
+                              for exists, event in conditions))
+    for _, rows in ev._buckets:
+        mask = ev._mask(pattern, rows)
+        assert (mask if mask is not None else [True] * len(rows)) == [ev._row_match(pattern, i) for i in rows.indices]
+    assert any(length is None for length in ev.ledger.lengths)       # blank 字数 are among the rows
