@@ -253,20 +253,41 @@ class Evaluation:
         return chosen
 
     def _choices_by_row(self, candidates, names: tuple, rows: _Rows) -> dict[tuple, _Rows]:
-        """A bucket split by what each of its rows is chosen for (an event whose clauses look past names)."""
+        """A bucket split by what each of its rows is chosen for (an event whose clauses look past
+        names). Each pattern the bucket's names allow is asked of the whole bucket at once (a mask);
+        rows that answer every pattern alike are chosen for alike, decided once."""
+        blocks = self.policy.blocks
+        allowed = {}            # id -> pattern: the clauses' and exceptions' patterns these names match
+        for b, c in candidates:
+            clause = blocks[b].clauses[c]
+            for pattern in (clause.pattern, *clause.exceptions):
+                if self._names_match(pattern, names):
+                    allowed.setdefault(id(pattern), pattern)
+        masks = {key: self._mask(pattern, rows) for key, pattern in allowed.items()}
+        asked = [key for key, mask in masks.items() if mask is not None]
+        answers = list(zip(*(masks[key] for key in asked))) if asked else [()] * len(rows)
+        chosen_for = {answer: self._choose_by(candidates, {**dict.fromkeys(allowed, True), **dict(zip(asked, answer))})
+                      for answer in set(answers)}
+        if len(set(chosen_for.values())) == 1:
+            return {chosen: rows for chosen in chosen_for.values()}
         groups: dict[tuple, list[int]] = defaultdict(list)
-        for index in rows.indices:
-            groups[self._choose(candidates, names, index)].append(index)
-        if len(groups) == 1:
-            return {chosen: rows for chosen in groups}
+        for index, answer in zip(rows.indices, answers):
+            groups[chosen_for[answer]].append(index)
         return {chosen: _Rows(members, self.ledger) for chosen, members in groups.items()}
 
     def _choose(self, candidates, names: tuple, index: int) -> tuple[tuple[int, int, bool], ...]:
         """The clauses that score a row, one per block under 取最具体, as (block, clause, zeroed by an exception)."""
         blocks = self.policy.blocks
+        found = {id(p): self._match(p, names, index) for b, c in candidates
+                 for p in (blocks[b].clauses[c].pattern, *blocks[b].clauses[c].exceptions)}
+        return self._choose_by(candidates, found)
+
+    def _choose_by(self, candidates, matched: dict[int, bool]) -> tuple[tuple[int, int, bool], ...]:
+        """_choose, given whether a row matches each pattern (by id; a pattern not given does not match)."""
+        blocks = self.policy.blocks
         by_block: dict[int, list[int]] = {}
         for b, c in candidates:
-            if self._match(blocks[b].clauses[c].pattern, names, index):
+            if matched.get(id(blocks[b].clauses[c].pattern), False):
                 by_block.setdefault(b, []).append(c)
         chosen = []
         for b, found in by_block.items():
@@ -274,7 +295,7 @@ class Evaluation:
             if blocks[b].row_mode == "most_specific":
                 found = [max(found, key=lambda c: clauses[c].pattern.specificity)]
             for c in found:
-                chosen.append((b, c, any(self._match(e, names, index) for e in clauses[c].exceptions)))
+                chosen.append((b, c, any(matched.get(id(e), False) for e in clauses[c].exceptions)))
         return tuple(chosen)
 
     def _row_choice(self, index: int) -> tuple:
