@@ -45,8 +45,8 @@ def _duplicates_and_shadows(block: ir.Block, diagnostics: Diagnostics) -> None:
                    and (other.pattern.specificity > rank or (other.pattern.specificity == rank and i < j))]
         covering = _covering(winners, later)
         if covering:
-            diagnostics.add("GR310", later.span, block=block.name, line="、".join(str(c.span.line) for c in covering),
-                            related=tuple(c.span for c in covering),
+            lines = "、".join(str(c.span.line) for c in covering)
+            diagnostics.add("GR310", later.span, block=block.name, line=lines, related=tuple(c.span for c in covering),
                             hint="同样具体时取写在前面的一条；把条件写得更具体，或调换条款的顺序，或删去这一条")
 
 

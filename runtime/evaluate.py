@@ -266,7 +266,8 @@ class Evaluation:
         masks = {key: self._mask(pattern, rows) for key, pattern in allowed.items()}
         asked = [key for key, mask in masks.items() if mask is not None]
         answers = list(zip(*(masks[key] for key in asked))) if asked else [()] * len(rows)
-        chosen_for = {answer: self._choose_by(candidates, {**dict.fromkeys(allowed, True), **dict(zip(asked, answer))})
+        by_names = dict.fromkeys(allowed, True)        # a pattern without a mask matches every row
+        chosen_for = {answer: self._choose_by(candidates, {**by_names, **dict(zip(asked, answer))})
                       for answer in set(answers)}
         if len(set(chosen_for.values())) == 1:
             return {chosen: rows for chosen in chosen_for.values()}
