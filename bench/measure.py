@@ -42,17 +42,10 @@ def run_once(argv: list[str], cwd: str | None = None, env: dict | None = None) -
 
 def best_of(argv: list[str], repeat: int = 1, cwd: str | None = None, env: dict | None = None) -> Run:
     """The fastest of `repeat` runs; a failed run is returned at once so errors are not hidden."""
-    best = None
-    for _ in range(max(1, repeat)):
-        run = run_once(argv, cwd, env)
-        if best is None or run.seconds < best.seconds:
-            best = run
-        if run.returncode not in (0, 2):
-            return run
-    return best
+    return best_of_each([(argv, env)], repeat, cwd)[0]
 
 
-def best_of_each(commands: list[tuple[list[str], dict | None]], repeat: int = 1) -> list[Run]:
+def best_of_each(commands: list[tuple[list[str], dict | None]], repeat: int = 1, cwd: str | None = None) -> list[Run]:
     """The fastest run of each (argv, env), the commands taking turns: a machine that speeds up or
     slows down during the runs then weighs on all of them alike, so their ratio stays fair.
     A command that fails is not run again; its failed run is returned."""
@@ -61,7 +54,7 @@ def best_of_each(commands: list[tuple[list[str], dict | None]], repeat: int = 1)
         for i, (argv, env) in enumerate(commands):
             if best[i] is not None and best[i].returncode not in (0, 2):
                 continue
-            run = run_once(argv, env=env)
+            run = run_once(argv, cwd, env)
             if best[i] is None or run.returncode not in (0, 2) or run.seconds < best[i].seconds:
                 best[i] = run
     return best

@@ -151,14 +151,14 @@ def _store(entry: Path, compiled: Compiled) -> None:
         _prune(entry.parent)
 
 
-def _prune(folder: Path, keep: int | None = None) -> None:
-    """Remove all but the `keep` plans used last (stored or loaded: their files' times say when)."""
+def _prune(folder: Path) -> None:
+    """Remove all but the KEEP plans used last (stored or loaded: their files' times say when)."""
     def used(path: Path) -> float:
         with suppress(OSError):           # another process may prune at the same time
             return path.stat().st_mtime
         return 0.0
 
     plans = sorted(folder.glob("*.pickle"), key=used, reverse=True)
-    for old in plans[KEEP if keep is None else keep:]:
+    for old in plans[KEEP:]:
         with suppress(OSError):
             old.unlink()

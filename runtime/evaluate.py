@@ -355,27 +355,14 @@ class Evaluation:
         return found
 
     def _row_match(self, pattern: ir.RowPattern, index: int) -> bool:
-        """The part of a pattern that names cannot decide: amounts, length, dates, the rest of the item."""
-        ledger = self.ledger
-        if pattern.min_amount is not None and ledger.shapes[index].count < pattern.min_amount:
-            return False
-        if pattern.min_length is not None:
-            length = ledger.lengths[index]
-            if length is None or length < pattern.min_length:
-                return False
-        if pattern.date_from is not None and ledger.dates[index] < pattern.date_from:
-            return False
-        if pattern.date_until is not None and ledger.dates[index] > pattern.date_until:
-            return False
-        item = ledger.items[index]
-        for condition in pattern.item_conditions:
-            if (bool(item) and item in self._items_with(condition.pattern)) != condition.exists:
-                return False
-        return True
+        """The part of a pattern that names cannot decide (amounts, length, dates, the rest of the
+        item), for one row: the bucket-wide mask, asked of that row alone."""
+        mask = self._mask(pattern, _Rows([index], self.ledger))
+        return mask is None or mask[0]
 
     def _mask(self, pattern: ir.RowPattern, rows: _Rows) -> list[bool] | None:
         """Which rows (of a bucket whose names match) satisfy the rest of the pattern; None for all.
-        What _row_match asks of one row, asked of the column at C speed: one map per condition."""
+        Each condition is asked of the whole column at C speed: one map per condition."""
         ledger, masks = self.ledger, []
         if pattern.min_amount is not None:
             counts = map(_COUNT, map(ledger.shapes.__getitem__, rows.indices))

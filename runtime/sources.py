@@ -227,8 +227,7 @@ def _line_batches(data: bytes, start: int, end: int, encoding: str):
 
 def _csv_batches(text: str, width: int, damaged: bool, skip: int):
     """Batches of the CSV records in text after its first `skip` lines (the header, however many
-    lines its cells take), numbered as spreadsheet rows from 2. The reader is made on the first
-    batch, so a table that is split never copies its whole text for a reader."""
+    lines its cells take), numbered as spreadsheet rows from 2."""
     number = 1                    # spreadsheet row of the last record (header = 1)
     lines = _LineCursor(text)
     reader = csv.reader(io.StringIO(lines.after(skip), newline=""))

@@ -164,7 +164,7 @@ def test_contributions_add_up_to_every_block_value_in_every_period(name):
 def test_a_mask_asks_of_a_column_what_a_row_match_asks_of_each_row(name, min_amount, min_length, date_from,
                                                                      date_until, conditions):
     """Amounts, 字数 (a blank one is no length), date windows and 有…的 conditions, asked of a bucket's
-    columns at once, answer as they do row by row."""
+    columns at once, answer as they do row by row, read as ledger.md reads a row."""
     from datetime import date
 
     from govrule.compiler import ir
@@ -177,7 +177,17 @@ def test_a_mask_asks_of_a_column_what_a_row_match_asks_of_each_row(name, min_amo
         date_until=None if date_until is None else date.fromisoformat(date_until),
         item_conditions=tuple(ir.ItemCondition(exists, ir.RowPattern(events=frozenset({event})))
                               for exists, event in conditions))
+    def reading(index: int) -> bool:         # ledger.md, row by row
+        row = ev.ledger.row(index)
+        return ((min_amount is None or row.count >= min_amount)
+                and (min_length is None or (row.length is not None and row.length >= min_length))
+                and (pattern.date_from is None or row.date >= pattern.date_from)
+                and (pattern.date_until is None or row.date <= pattern.date_until)
+                and all((bool(row.item) and row.item in ev._items_with(c.pattern)) == c.exists
+                        for c in pattern.item_conditions))
+
     for _, rows in ev._buckets:
         mask = ev._mask(pattern, rows)
         assert (mask if mask is not None else [True] * len(rows)) == [ev._row_match(pattern, i) for i in rows.indices]
+        assert (mask if mask is not None else [True] * len(rows)) == list(map(reading, rows.indices))
     assert any(length is None for length in ev.ledger.lengths)       # blank 字数 are among the rows
