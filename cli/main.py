@@ -383,8 +383,12 @@ def run() -> None:
     """The `govrule` program: the commands, then an exit that leaves the memory to the system.
     Freeing a million-row ledger object by object takes a tenth of a second and helps no one.
     The garbage collector stays off: a run's objects live until that exit, and a collection
-    after scoring would walk millions of them to free nothing."""
+    after scoring would walk millions of them to free nothing; and what the run no longer needs is
+    left to that exit too (runtime.leaving)."""
+    from govrule.runtime.leaving import leaving_at_exit
+
     gc.disable()
+    leaving_at_exit()
     try:
         main()
         code = 0

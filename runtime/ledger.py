@@ -26,7 +26,8 @@ from .cells import BAD, CellChecker
 from .collector import collector_paused
 from .columns import COLUMNS, DATE, ITEM, ITEM_EVENTS, LENGTH, NAMES, SHAPE, column_key, column_name, locate
 from .links import ItemLinks, PartLinks
-from .parallel import keep_until_exit, side_by_side, workers
+from .leaving import keep_until_exit
+from .parallel import side_by_side, workers
 from .parts import pack, unpack
 from .rows import Ledger, LedgerError, Rejection, Row
 from .sources import Batch, SourceError, open_table
@@ -55,6 +56,7 @@ def _read_all(paths, plan: Plan, period: tuple[date, date], sheet: str | None, p
         except SourceError as error:
             raise LedgerError(str(error)) from error
     links.finish(ledger.rows, checker.outside, ledger.notices)
+    keep_until_exit(links)          # a dict of every item: freeing it touches each code once more
     return ledger
 
 
@@ -123,6 +125,7 @@ def _take_part(packed: dict, layout: "_Layout", checker: CellChecker, links: Ite
     waiting = links.take(part, ledger.rows)
     ledger.rows.extend(part.shapes, part.dates, part.items, part.lengths, part.numbers.shifted(shift))
     links.settle(ledger.rows, waiting)
+    keep_until_exit(part)           # its cells live on in the ledger; its lists need not be freed one by one
     ledger.rejected += [replace(rejection, row=rejection.row + shift) for rejection in part.rejected]
     for item, cells in part.outside.items():      # the earlier parts' 报送 rows come first
         checker.outside.setdefault(item, cells)

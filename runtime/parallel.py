@@ -21,10 +21,11 @@ import sys
 import threading
 from contextlib import suppress
 
+from .leaving import leaving_at_exit
+
 # memory reserved for each child's result: only what the child writes is ever allocated
 SHARED_BYTES = 1 << 30
 IN_SHARED = b"S"          # what the pipe carries when the result is in shared memory
-_until_exit: list | None = None     # in a child: what need not be freed (see keep_until_exit)
 
 
 def workers() -> int:
@@ -56,13 +57,6 @@ def side_by_side(parts: list, work, own):
                 _stop(child)
 
 
-def keep_until_exit(*objects) -> None:
-    """In a child, objects its work made that need not be freed one by one: the child leaves at once,
-    and freeing a part's million cells would only delay its result. Elsewhere, nothing happens."""
-    if _until_exit is not None:
-        _until_exit.extend(objects)
-
-
 def _fork(part, work):
     try:
         readable, writable = os.pipe()
@@ -77,8 +71,7 @@ def _fork(part, work):
         _release(shared)
         return None
     if pid == 0:                                   # the child: work, send, and leave at once
-        global _until_exit
-        _until_exit = []
+        leaving_at_exit()
         try:
             os.close(readable)
             with os.fdopen(writable, "wb") as pipe:

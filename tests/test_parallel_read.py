@@ -200,11 +200,47 @@ def test_what_the_pipe_carries(monkeypatch):
     assert parallel._sent(failing, None, shared) == b""
 
 
-def test_only_a_child_keeps_what_it_made_until_it_exits():
-    from govrule.runtime import parallel
+class _Made:
+    """Something made by the reader (weak references need a class of our own)."""
 
-    parallel.keep_until_exit([1, 2, 3])
-    assert parallel._until_exit is None
+
+def test_nothing_is_kept_in_a_process_that_does_not_leave_at_exit():
+    import weakref
+
+    from govrule.runtime.leaving import keep_until_exit
+
+    made = _Made()
+    gone = weakref.ref(made)
+    keep_until_exit(made)
+    del made
+    assert gone() is None
+
+
+def test_a_process_that_leaves_at_exit_keeps_what_it_is_given(monkeypatch):
+    import weakref
+
+    from govrule.runtime import leaving
+
+    monkeypatch.setattr(leaving, "_kept", None)     # restored after the test: the suite frees as usual
+    leaving.leaving_at_exit()
+    made = _Made()
+    alive = weakref.ref(made)
+    leaving.keep_until_exit(made)
+    del made
+    assert alive() is not None
+
+
+def test_a_leaving_reader_keeps_the_item_links_and_the_parts_it_took(tmp_path, monkeypatch):
+    from govrule.runtime import leaving
+    from govrule.runtime.links import ItemLinks
+    from govrule.runtime.parts import Part
+
+    monkeypatch.setattr(leaving, "_kept", None)
+    leaving.leaving_at_exit()
+    plan = compiled_seed("fengqiu").plan
+    evaluate(plan, messy_ledger(tmp_path), monkeypatch, 3)
+    kinds = [type(kept) for kept in leaving._kept]
+    assert kinds.count(ItemLinks) == 1 and kinds.count(Part) == 2
 
 
 def table_of(tmp_path, text: str):
