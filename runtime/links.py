@@ -68,7 +68,7 @@ class ItemLinks:
     def __init__(self, submitting: set[Shape]) -> None:
         self.submitting = submitting                   # the shapes of 报送 rows, as the reader makes them
         self.first: dict[str, int] = {}                # item -> index of its first 报送 row
-        self.later: list[tuple] = []                   # (start, first 报送 rows) of parts not yet in `first`
+        self.later: list[tuple] = []                   # (start, first 报送 rows, their items) of parts not yet in `first`
         self.derived: dict[tuple, Shape] = {}
         derived = self.derived          # not self: a cycle would keep every row's entry alive for the collector
         self.takers = Memo(lambda source: _Taker(source, derived))   # 报送 shape -> its _Taker
@@ -78,7 +78,7 @@ class ItemLinks:
 
     def batch(self, rows: LedgerRows, start: int) -> None:
         """Link the rows appended from index `start` on, changing their shapes and 字数 in place."""
-        self._merge_later(rows.items)
+        self._merge_later()
         settled, sources, waiting = _find(self.first, self.submitting, rows, start)
         self._apply(rows.shapes, rows.lengths, settled, sources, 0)
         self.waiting += waiting
@@ -87,17 +87,18 @@ class ItemLinks:
         """Apply the links a part found (PartLinks.packed) to its own columns, before they are
         appended to the ledger's rows. An item that an earlier part submitted takes that part's
         报送 row instead. Returns the rows to `settle` once the part is appended, as ledger indices."""
-        self._merge_later(rows.items)
+        self._merge_later()
         start = len(rows)
         settled, sources, waiting, firsts = part.links
         items = part.items
-        again = set(filter(self.first.__contains__, map(items.__getitem__, firsts)))
+        submitted = list(map(items.__getitem__, firsts))
+        again = set(filter(self.first.__contains__, submitted))
         if again:
             keep = [items[i] not in again for i in settled]
             waiting = [*waiting, *compress(settled, map(operator.not_, keep))]
             settled, sources = list(compress(settled, keep)), list(compress(sources, keep))
         self._apply(part.shapes, part.lengths, settled, sources, start)
-        self.later.append((start, firsts))
+        self.later.append((start, firsts, submitted))
         return sorted(map(start.__add__, waiting))
 
     def settle(self, rows: LedgerRows, waiting: list[int]) -> None:
@@ -108,11 +109,13 @@ class ItemLinks:
         self._apply(rows.shapes, rows.lengths, list(compress(waiting, found)), list(compress(sources, found)), 0)
         self.waiting += compress(waiting, map(operator.not_, found))
 
-    def _merge_later(self, items: list[str], wanted: set | None = None) -> None:
+    def _merge_later(self, wanted: set | None = None) -> None:
         """The first 报送 rows of parts taken before, into `first` (in ledger order: setdefault);
         only those of the `wanted` items when given."""
-        for start, firsts in self.later:
-            keys = list(map(items.__getitem__, map(start.__add__, firsts)))
+        if wanted is not None and not wanted:
+            self.later.clear()
+            return
+        for start, firsts, keys in self.later:
             places = map(start.__add__, firsts)
             if wanted is not None:
                 keep = list(map(wanted.__contains__, keys))
@@ -138,7 +141,7 @@ class ItemLinks:
         one), and write the notices in ledger order."""
         items = rows.items
         if self.later:          # only the items still waiting are looked for in parts taken last
-            self._merge_later(items, set(filterfalse(self.first.__contains__, map(items.__getitem__, self.waiting))))
+            self._merge_later(set(filterfalse(self.first.__contains__, map(items.__getitem__, self.waiting))))
         waiting, self.waiting = self.waiting, []
         self.settle(rows, waiting)          # those with a 报送 row in the period, at C speed
         for index in self.waiting:
