@@ -411,12 +411,12 @@ class Evaluation:
         where only the item decides, by set algebra on the bucket's items."""
         if not _by_item(pattern):
             return self._filter(pattern, rows).item_set()
-        found = set(rows.item_set())
+        found = rows.item_set()             # remembered by the rows: never changed in place
         for condition in pattern.item_conditions:
             if condition.exists:
-                found &= self._items_with(condition.pattern)
+                found = found & self._items_with(condition.pattern)   # costs the smaller of the two
             else:
-                found -= self._items_with(condition.pattern)
+                found = found - self._items_with(condition.pattern)
         return found
 
     def item_has(self, row: Row, pattern: ir.RowPattern) -> bool:
