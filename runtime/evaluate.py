@@ -32,6 +32,7 @@ from operator import attrgetter, eq, ge, le, not_
 from govrule.compiler import ir
 from govrule.compiler.lower import Plan
 
+from .grouping import buckets
 from .rows import LedgerRows, Row, Shape
 from .periods import Span as PeriodSpan
 from .periods import subdivide
@@ -933,12 +934,9 @@ def _bucket(ledger: LedgerRows) -> list[tuple[Shape, _Rows]]:
     """Rows by shape: everything a clause can tell apart without dates, lengths or items. The
     reader makes one Shape per distinct combination of cells, so equal shapes are nearly always
     one object; two equal ones only make two buckets. Each bucket keeps its rows in ledger order,
-    and is given its days from one count of (shape, date) pairs over the whole ledger."""
-    by_shape: dict[Shape, dict[date, int]] = defaultdict(dict)
-    for (shape, day), n in Counter(zip(ledger.shapes, ledger.dates)).items():
-        by_shape[shape][day] = n
-    return [(shape, _Rows(indices, ledger, whole=True, _days=_running(by_shape[shape])))
-            for shape, indices in ledger.groups().items()]
+    and is given its days as they were counted when its rows were grouped (grouping)."""
+    return [(shape, _Rows(indices, ledger, whole=True, _days=_running(days)))
+            for shape, indices, days in buckets(ledger)]
 
 
 def _running(counts: dict[date, int]) -> tuple[list[date], list[int]]:

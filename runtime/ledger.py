@@ -26,6 +26,7 @@ from .cells import BAD, CellChecker
 from .collector import collector_paused
 from .columns import COLUMNS, DATE, ITEM, ITEM_EVENTS, LENGTH, NAMES, SHAPE, column_key, column_name, locate
 from .links import ItemLinks, PartLinks
+from .grouping import group_ahead, take_ahead, travelling
 from .leaving import keep_until_exit
 from .parallel import side_by_side, workers
 from .parts import pack, unpack
@@ -65,7 +66,7 @@ def _read_all(paths, plan: Plan, period: tuple[date, date], sheet: str | None, p
 PARALLEL_MIN_BYTES = 2_000_000
 # the part the parent reads itself is this much longer than each child's: a child also packs its
 # part and sends it, and the parent then takes it in
-OWN_SHARE = 1.1
+OWN_SHARE = 0.95
 
 
 def _read_table(table, checker: CellChecker, links: ItemLinks, ledger: Ledger, progress) -> None:
@@ -85,16 +86,19 @@ def _read_table(table, checker: CellChecker, links: ItemLinks, ledger: Ledger, p
 
     def own(part) -> None:
         nonlocal lines
+        start, waiting = len(ledger.rows), len(links.waiting)
         lines += _read_part(part, layout, checker, links, ledger, progress)
+        group_ahead(ledger.rows, start, links.waiting[waiting:])    # while the children still read
 
-    def work(part) -> dict:
+    def work(part):
         return _part_columns(part, layout, checker)
 
-    for part, columns in side_by_side(parts, work, own):
+    for part, results in side_by_side(parts, work, own):
+        columns = next(results, None)
         if columns is None:                 # the child failed: read its part here
             lines += _read_part(part, layout, checker, links, ledger, progress, lines)
         else:
-            lines += _take_part(columns, layout, checker, links, ledger, progress, lines)
+            lines += _take_part(columns, layout, checker, links, ledger, progress, lines, results)
 
 
 def _read_part(table, layout: "_Layout", checker: CellChecker, links, ledger: Ledger, progress,
@@ -109,23 +113,30 @@ def _read_part(table, layout: "_Layout", checker: CellChecker, links, ledger: Le
     return records
 
 
-def _part_columns(table, layout: "_Layout", checker: CellChecker) -> dict:
+def _part_columns(table, layout: "_Layout", checker: CellChecker):
     """A part read in a child process, packed to travel back (see parts)."""
     part, links = Ledger(), PartLinks(checker.submitting)
     records = _read_part(table, layout, checker, links, part, None)
     keep_until_exit(part, links)
-    return pack(part, layout.shapes, checker.outside, records, links.packed())
+    yield pack(part, layout.shapes, checker.outside, records, links.packed())
+    yield travelling(links.linked(part.rows.shapes), part.rows.dates)    # while the parent takes the part in
 
 
 def _take_part(packed: dict, layout: "_Layout", checker: CellChecker, links: ItemLinks, ledger: Ledger,
-               progress, shift: int) -> int:
+               progress, shift: int, more) -> int:
     """A part a child read, numbered `shift` lines further on and appended, with the links it found
-    applied here. Returns how many records it had."""
+    applied here, and its rows grouped by shape as the child sends them next (`more`). Returns how
+    many records it had."""
     part = unpack(packed, layout.shapes)
+    start = len(ledger.rows)
     waiting = links.take(part, ledger.rows)
     ledger.rows.extend(part.shapes, part.dates, part.items, part.lengths, part.numbers.shifted(shift))
     links.settle(ledger.rows, waiting)
     keep_until_exit(part)           # its cells live on in the ledger; its lists need not be freed one by one
+    groups = next(more, None)
+    if groups is not None:          # else they are grouped with the rest at the end
+        relinked = set(waiting).difference(map(start.__add__, part.links[2]))
+        take_ahead(ledger.rows, start, groups, waiting, relinked)
     ledger.rejected += [replace(rejection, row=rejection.row + shift) for rejection in part.rejected]
     for item, cells in part.outside.items():      # the earlier parts' 报送 rows come first
         checker.outside.setdefault(item, cells)

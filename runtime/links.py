@@ -59,6 +59,19 @@ class PartLinks:
         self.sources += array("i", sources)
         self.waiting += array("i", waiting)
 
+    def linked(self, shapes: list) -> list:
+        """The part's shapes as its own links leave them, None for rows still waiting, to group the part
+        by (see grouping). The parent, applying the same links, derives the same shapes (_Taker):
+        one of its own for each of these."""
+        derived: dict = {}
+        takers = Memo(lambda source: _Taker(source, derived))
+        linked = shapes.copy()
+        taken = map(dict.__getitem__, map(takers.__getitem__, map(shapes.__getitem__, self.sources)),
+                    map(shapes.__getitem__, self.settled))
+        deque(map(linked.__setitem__, self.settled, taken), maxlen=0)
+        deque(map(linked.__setitem__, self.waiting, repeat(None)), maxlen=0)
+        return linked
+
     def packed(self) -> tuple:
         """What travels back: settled rows, their sources, waiting rows, and the part's first 报送 rows."""
         return self.settled, self.sources, self.waiting, array("i", self.first.values())

@@ -7,9 +7,15 @@ parent takes the results in order. A child that fails sends nothing, and the par
 part itself, so the outcome never depends on whether the children worked; and whatever happens
 in the parent, no child outlives its use.
 
-A child writes its result into memory shared with the parent, so it is done as soon as it has
-written it, and the parent reads it where it lies; a pipe would copy it through a small buffer
-while both wait. A result too big for that memory goes through the pipe instead.
+A child's work is a generator: each result it yields is sent at once, and the next is made
+while the parent takes in the ones before. So a child that would otherwise sit idle while the
+parent takes in its part can prepare more for the parent meanwhile.
+
+A child writes its results into memory shared with the parent, so it is done as soon as it has
+written them, and the parent reads them where they lie; a pipe would copy them through a small
+buffer while both wait. A result too big for that memory goes through the pipe instead. The pipe
+carries a header per message: its kind and a number (where the result starts in shared memory,
+or how many bytes follow).
 """
 from __future__ import annotations
 
@@ -23,9 +29,12 @@ from contextlib import suppress
 
 from .leaving import leaving_at_exit
 
-# memory reserved for each child's result: only what the child writes is ever allocated
+# memory reserved for each child's results: only what the child writes is ever allocated
 SHARED_BYTES = 1 << 30
-IN_SHARED = b"S"          # what the pipe carries when the result is in shared memory
+IN_SHARED = b"S"          # the result is in shared memory, from the offset given
+IN_PIPE = b"P"            # the result follows in the pipe, as many bytes as given
+NOTHING = b"N"            # the work failed: no more results
+_NUMBER = 8               # bytes of the number after each kind
 
 
 def workers() -> int:
@@ -42,15 +51,20 @@ def workers() -> int:
 
 
 def side_by_side(parts: list, work, own):
-    """own(parts[0]) here while work(part) runs for every other part in a forked child.
-    Yields (part, result of work or None where the child failed), in order, after own is done.
-    However this ends (an error here, Ctrl-C), no child is left behind."""
+    """own(parts[0]) here while work(part), a generator, runs for every other part in a forked child.
+    Yields (part, results) in order, after own is done: `results` iterates over what the child's
+    work yielded, each read when asked for, and ends early where the child failed (a part whose
+    first result never comes is the caller's to do). Ask for what you want before moving on to the
+    next part: a child is stopped then. However this ends (an error here, Ctrl-C), no child is left
+    behind."""
     children = [_fork(part, work) for part in parts[1:]]
     try:
         own(parts[0])
         for index, part in enumerate(parts[1:]):
+            yield part, _results(children[index])
             child, children[index] = children[index], None
-            yield part, _collect(child)
+            if child is not None:
+                _stop(child)
     finally:
         for child in children:
             if child is not None:
@@ -75,11 +89,13 @@ def _fork(part, work):
         try:
             os.close(readable)
             with os.fdopen(writable, "wb") as pipe:
-                pipe.write(_sent(work, part, shared))
+                for message in _messages(work(part), shared):
+                    pipe.write(message)
+                    pipe.flush()
         finally:
             os._exit(0)                            # no cleanup: the parent owns everything else
     os.close(writable)
-    return pid, readable, shared
+    return pid, os.fdopen(readable, "rb"), shared
 
 
 def _shared_memory() -> mmap.mmap | None:
@@ -89,40 +105,52 @@ def _shared_memory() -> mmap.mmap | None:
         return None
 
 
-def _sent(work, part, shared: mmap.mmap | None) -> bytes:
-    """What the pipe carries: IN_SHARED when the result is in shared memory, else the pickled result,
-    or nothing when the work failed (the parent will do this part itself)."""
+def _messages(results, shared: mmap.mmap | None):
+    """What the pipe carries for each result the work yields, each made when the one before is sent.
+    Where the work fails, NOTHING ends them (the parent does without the rest)."""
     try:
-        result = work(part)
-        if shared is not None:
-            try:
-                pickle.dump(result, shared, protocol=pickle.HIGHEST_PROTOCOL)
-                return IN_SHARED
-            except ValueError:                     # bigger than the shared memory
-                pass
-        return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-    except BaseException:
-        return b""
-
-
-def _collect(child):
-    if child is None:
-        return None
-    pid, readable, shared = child
-    try:
-        with os.fdopen(readable, "rb") as pipe:
-            data = pipe.read()
-    finally:
-        _reap(pid)
-    try:
-        if data == IN_SHARED:
-            with memoryview(shared) as view:
-                return pickle.loads(view)
-        return pickle.loads(data) if data else None
+        for result in results:
+            yield _message(result, shared)
     except Exception:
-        return None
-    finally:
-        _release(shared)
+        yield NOTHING + bytes(_NUMBER)
+
+
+def _message(result, shared: mmap.mmap | None) -> bytes:
+    """A result written into shared memory after the ones before, or, where it does not fit, pickled
+    into the message itself."""
+    if shared is not None:
+        start = shared.tell()
+        try:
+            pickle.dump(result, shared, protocol=pickle.HIGHEST_PROTOCOL)
+            return IN_SHARED + start.to_bytes(_NUMBER, "little")
+        except ValueError:                         # no room left in the shared memory
+            shared.seek(start)
+    data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    return IN_PIPE + len(data).to_bytes(_NUMBER, "little") + data
+
+
+def _results(child):
+    """What a child's work yielded, each read when asked for; they end where the child failed or stopped."""
+    if child is None:
+        return
+    _, pipe, shared = child
+    while True:
+        try:
+            header = pipe.read(1 + _NUMBER)
+            kind, number = header[:1], int.from_bytes(header[1:], "little")
+            if len(header) < 1 + _NUMBER or kind not in (IN_SHARED, IN_PIPE):
+                return
+            if kind == IN_SHARED:
+                with memoryview(shared) as whole, whole[number:] as view:
+                    result = pickle.loads(view)
+            else:
+                data = pipe.read(number)
+                if len(data) < number:
+                    return
+                result = pickle.loads(data)
+        except Exception:
+            return
+        yield result
 
 
 def _release(shared: mmap.mmap | None) -> None:
@@ -131,12 +159,12 @@ def _release(shared: mmap.mmap | None) -> None:
 
 
 def _stop(child) -> None:
-    """A child whose result is no longer wanted: ended, its pipe closed, reaped."""
-    pid, readable, shared = child
+    """A child whose results are no longer wanted: ended, its pipe closed, reaped."""
+    pid, pipe, shared = child
     with suppress(OSError):
         os.kill(pid, signal.SIGKILL)
     with suppress(OSError):
-        os.close(readable)
+        pipe.close()
     _reap(pid)
     _release(shared)
 

@@ -9,7 +9,6 @@ someone asks for a row (traces, unmatched lists, notices), and the same object e
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -109,6 +108,7 @@ class LedgerRows:
         self._starts: list[int] = []         # each file's first index, in order
         self._files: list[str] = []
         self._made: dict[int, Row] = {}
+        self.ahead: list = []               # stretches of rows grouped by shape as they were read (grouping)
 
     def __len__(self) -> int:
         return len(self.shapes)
@@ -146,13 +146,6 @@ class LedgerRows:
 
     def __iter__(self):
         return map(self.row, range(len(self.shapes)))
-
-    def groups(self) -> dict[Shape, list[int]]:
-        """The indices of each shape's rows, in ledger order."""
-        found: dict[Shape, list[int]] = defaultdict(list)
-        for index, shape in enumerate(self.shapes):
-            found[shape].append(index)
-        return found
 
     @classmethod
     def of(cls, rows) -> "LedgerRows":

@@ -95,10 +95,10 @@ def test_an_item_submitted_in_two_parts_takes_the_first_submission(tmp_path, mon
     assert [(r.category, r.length) for r in twice] == [("调研", 2000), ("调研", 2000)]
 
 
-@pytest.mark.parametrize("workers", [2, 3])
-def test_items_link_across_parts_in_every_direction(tmp_path, monkeypatch, workers):
-    """Adoptions before, inside and after the part of their item's first 报送 row, and a second
-    报送 row in a later part: every adoption takes the first one, as in one process."""
+def spread_ledger(tmp_path):
+    """The 封丘 example six times over, with adoptions of one item before, inside and after the part
+    of its first 报送 row, and a second 报送 row in a later part (with 3 parts: in the second and
+    in the third)."""
     import csv
 
     with open(DATA / "fengqiu" / "ledger.csv", encoding="utf-8-sig", newline="") as file:
@@ -112,18 +112,25 @@ def test_items_link_across_parts_in_every_direction(tmp_path, monkeypatch, worke
     first = {"日期": "2023-04-10", "单位": units[0], "事项": "报送", "信息编号": "SPREAD", "类别": "调研", "字数": "2000"}
     second = {"日期": "2023-04-20", "单位": units[1], "事项": "报送", "信息编号": "SPREAD", "类别": "动态", "字数": "900"}
     body = [dict(row, 信息编号=row["信息编号"] and f"{row['信息编号']}-{i // len(rows)}") for i, row in enumerate(rows * 6)]
-    a, b = len(body) * 45 // 100, len(body) * 85 // 100      # with 3 parts: in the second and in the third
+    a, b = len(body) * 45 // 100, len(body) * 85 // 100
     ledger_rows = [adopted(1, units[0]), *body[:a], adopted(2, units[1]), first, adopted(3, units[0]),
                    *body[a:b], adopted(4, units[1]), second, adopted(5, units[0]), *body[b:], adopted(6, units[1])]
-    path = write_ledger(tmp_path / "spread.csv", ledger_rows)
+    return write_ledger(tmp_path / "spread.csv", ledger_rows)
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_items_link_across_parts_in_every_direction(tmp_path, monkeypatch, workers):
+    """Every adoption takes the first 报送 row, as in one process."""
+    path = spread_ledger(tmp_path)
     plan = compiled_seed("fengqiu").plan
     alone = evaluate(plan, path, monkeypatch, 1)
     parted = evaluate(plan, path, monkeypatch, workers)
     assert outcome(parted) == outcome(alone)
     spread = [r for r in parted.rows if r.item == "SPREAD" and r.event == "采用"]
     assert [(r.category, r.length) for r in spread] == [("调研", 2000)] * 6
+    first = next(r for r in parted.rows if r.item == "SPREAD" and r.event == "报送")
     noticed = [n for n in parted.notices if "信息SPREAD" in n]      # the units that differ from the first 报送 row's
-    assert len(noticed) == 3 and all(f"由「{units[0]}」报送" in n for n in noticed)
+    assert len(noticed) == 3 and all(f"由「{first.unit}」报送" in n for n in noticed)
 
 
 def test_a_child_that_fails_leaves_its_part_to_the_parent(tmp_path, monkeypatch):
@@ -180,24 +187,64 @@ def test_results_come_back_whichever_way_they_travel(tmp_path, monkeypatch, chan
     assert len(taken) == 2          # both children's results arrived: neither part was read here again
 
 
-def test_what_the_pipe_carries(monkeypatch):
+def test_what_the_pipe_carries():
+    """Each result a child's work yields: in shared memory after the ones before, or pickled into
+    the pipe where it does not fit; a failure ends the messages."""
+    import io
     import mmap
     import pickle
 
     from govrule.runtime import parallel
 
-    result = {"rows": list(range(1000)), "items": "X1\nX2"}
-    shared = mmap.mmap(-1, 1 << 20)
-    assert parallel._sent(lambda part: result, None, shared) == parallel.IN_SHARED
-    assert pickle.loads(shared) == result
-    small = mmap.mmap(-1, 64)
-    assert pickle.loads(parallel._sent(lambda part: result, None, small)) == result
-    assert pickle.loads(parallel._sent(lambda part: result, None, None)) == result
+    first, second = {"rows": list(range(1000)), "items": "X1\nX2"}, {"groups": [[1, 2], [3]]}
 
-    def failing(part):
+    def work():
+        yield first
+        yield second
+
+    def header(message):
+        return message[:1], int.from_bytes(message[1:1 + parallel._NUMBER], "little")
+
+    shared = mmap.mmap(-1, 1 << 20)
+    messages = list(parallel._messages(work(), shared))
+    kinds = [header(m) for m in messages]
+    assert [kind for kind, _ in kinds] == [parallel.IN_SHARED, parallel.IN_SHARED]
+    assert kinds[0][1] == 0 < kinds[1][1]                   # the second after the first
+    assert [pickle.loads(memoryview(shared)[start:]) for _, start in kinds] == [first, second]
+
+    small = mmap.mmap(-1, 64)      # the first does not fit and goes through the pipe; the second does
+    messages = list(parallel._messages(work(), small))
+    assert [header(m) for m in messages] == [(parallel.IN_PIPE, len(messages[0]) - 1 - parallel._NUMBER),
+                                            (parallel.IN_SHARED, 0)]
+    roomy = mmap.mmap(-1, 1 << 20)
+    for shared_memory, sent in ((roomy, list(parallel._messages(work(), roomy))), (small, messages)):
+        assert list(parallel._results((0, io.BytesIO(b"".join(sent)), shared_memory))) == [first, second]
+
+    def failing():
+        yield first
         raise MemoryError
 
-    assert parallel._sent(failing, None, shared) == b""
+    messages = list(parallel._messages(failing(), None))
+    assert [header(m)[0] for m in messages] == [parallel.IN_PIPE, parallel.NOTHING]
+    assert list(parallel._results((0, io.BytesIO(b"".join(messages)), None))) == [first]
+    assert list(parallel._results((0, io.BytesIO(b"".join(messages)[:-3]), None))) == [first]   # cut short
+
+
+def test_results_are_read_when_asked_for_and_end_where_the_child_failed(tmp_path):
+    """The parent reads a child's results one at a time; a failure after the first ends them there."""
+    from govrule.runtime import parallel
+
+    def work(part):
+        yield part * 2
+        if part == 3:
+            raise ValueError
+        yield part * 3
+
+    def own(part):
+        assert part == 1
+
+    taken = {part: list(results) for part, results in parallel.side_by_side([1, 2, 3], work, own)}
+    assert taken == {2: [4, 6], 3: [6]}
 
 
 class _Made:
