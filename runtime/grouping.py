@@ -49,29 +49,31 @@ def group_ahead(rows: LedgerRows, start: int, loose: list[int]) -> None:
     rows.ahead.append(Stretch(start, len(rows), group(shapes, rows.dates[start:], start), loose))
 
 
-def travelling(shapes: list, dates: list) -> list[tuple[int, array, dict]]:
-    """A part's groups as a child sends them: (position of a row, positions of the group's rows, days),
-    positions counted in the part, as compact arrays. `shapes` are the part's own, None for rows
-    left loose: the parent knows each group's shape by the one it gave that row."""
-    return [(indices[0], array("i", indices), days) for indices, days in group(shapes, dates).values()]
+def travelling(shapes: list, dates: list, first: int) -> list[tuple[array, dict]]:
+    """A part's groups as a child sends them: the ledger indices of each group's rows, as a compact
+    array, and its days. The part's first row is taken to be at `first`: a child cannot know how
+    many rows the parts before it keep, only how many lines they have, and the parent shifts the
+    indices where that was wrong. `shapes` are the part's own, None for rows left loose: the parent
+    knows each group's shape by the one it gave the group's first row."""
+    return [(array("i", indices), days) for indices, days in group(shapes, dates, first).values()]
 
 
-def take_ahead(rows: LedgerRows, start: int, groups: list, loose: list[int], relinked: set[int]) -> None:
-    """A child's groups (see `travelling`) for its part, placed at ledger index `start` now that the
-    part is in the ledger. `loose` (ledger indices) are the part's rows whose shape was not settled
-    when the part was taken in; the child grouped those of them that it had linked to a 报送 row of
-    its own (`relinked`: an earlier part submitted their item first), and they are taken out again."""
+def take_ahead(rows: LedgerRows, start: int, first: int, groups: list, loose: list[int], relinked: set[int]) -> None:
+    """A child's groups (see `travelling`, which took the part to begin at `first`) for its part, now
+    in the ledger from index `start`. `loose` (ledger indices) are the part's rows whose shape was
+    not settled when the part was taken in; the child grouped those of them that it had linked to a
+    报送 row of its own (`relinked`: an earlier part submitted their item first), and they are taken
+    out again."""
     shapes, dates = rows.shapes, rows.dates
     placed: dict[Shape, tuple[list[int], dict]] = {}
-    for first, positions, days in groups:
-        indices = list(map(start.__add__, positions))
+    for travelled, days in groups:
+        indices = travelled.tolist() if start == first else list(map((start - first).__add__, travelled))
         if relinked and not relinked.isdisjoint(indices):
             indices = [index for index in indices if index not in relinked]
             if not indices:
                 continue
             days = Counter(map(dates.__getitem__, indices))
-            first = indices[0] - start
-        placed[shapes[start + first]] = (indices, days)
+        placed[shapes[indices[0]]] = (indices, days)
     rows.ahead.append(Stretch(start, len(rows), placed, loose))
 
 

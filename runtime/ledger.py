@@ -83,6 +83,7 @@ def _read_table(table, checker: CellChecker, links: ItemLinks, ledger: Ledger, p
         return
 
     lines = 0                       # in the parts read so far: each part is numbered as if it were the first
+    first = len(ledger.rows)        # where this file's rows begin in the ledger
 
     def own(part) -> None:
         nonlocal lines
@@ -91,7 +92,7 @@ def _read_table(table, checker: CellChecker, links: ItemLinks, ledger: Ledger, p
         group_ahead(ledger.rows, start, links.waiting[waiting:])    # while the children still read
 
     def work(part):
-        return _part_columns(part, layout, checker)
+        return _part_columns(part, layout, checker, first + part.lines_before())
 
     for part, results in side_by_side(parts, work, own):
         columns = next(results, None)
@@ -113,13 +114,14 @@ def _read_part(table, layout: "_Layout", checker: CellChecker, links, ledger: Le
     return records
 
 
-def _part_columns(table, layout: "_Layout", checker: CellChecker):
-    """A part read in a child process, packed to travel back (see parts)."""
+def _part_columns(table, layout: "_Layout", checker: CellChecker, first: int):
+    """A part read in a child process, packed to travel back (see parts), then its rows grouped by
+    shape, taken to begin at ledger index `first` (see grouping.travelling)."""
     part, links = Ledger(), PartLinks(checker.submitting)
     records = _read_part(table, layout, checker, links, part, None)
     keep_until_exit(part, links)
     yield pack(part, layout.shapes, checker.outside, records, links.packed())
-    yield travelling(links.linked(part.rows.shapes), part.rows.dates)    # while the parent takes the part in
+    yield first, travelling(links.linked(part.rows.shapes), part.rows.dates, first)    # while the parent takes it in
 
 
 def _take_part(packed: dict, layout: "_Layout", checker: CellChecker, links: ItemLinks, ledger: Ledger,
@@ -133,10 +135,10 @@ def _take_part(packed: dict, layout: "_Layout", checker: CellChecker, links: Ite
     ledger.rows.extend(part.shapes, part.dates, part.items, part.lengths, part.numbers.shifted(shift))
     links.settle(ledger.rows, waiting)
     keep_until_exit(part)           # its cells live on in the ledger; its lists need not be freed one by one
-    groups = next(more, None)
-    if groups is not None:          # else they are grouped with the rest at the end
+    grouped = next(more, None)
+    if grouped is not None:         # else they are grouped with the rest at the end
         relinked = set(waiting).difference(map(start.__add__, part.links[2]))
-        take_ahead(ledger.rows, start, groups, waiting, relinked)
+        take_ahead(ledger.rows, start, *grouped, waiting, relinked)
     ledger.rejected += [replace(rejection, row=rejection.row + shift) for rejection in part.rejected]
     for item, cells in part.outside.items():      # the earlier parts' 报送 rows come first
         checker.outside.setdefault(item, cells)

@@ -59,6 +59,15 @@ class Table:
     format: str             # "csv", "xlsx" or "jsonl"
     encoding: str | None = None
     data: bytes | None = None  # a CSV file's bytes when every record is one line: it can be split
+    within: tuple | None = None  # a part of such a file (split): the file's bytes, where its records and the part start
+
+    def lines_before(self) -> int:
+        """How many records of its file come before this part (0 for a whole file): counted when
+        asked, by whichever process reads the part."""
+        if self.within is None:
+            return 0
+        data, body, start = self.within
+        return data.count(b"\n", body, start)
 
     def split(self, parts: int, first: float = 1.0) -> list["Table"] | None:
         """The same records as up to `parts` tables over consecutive stretches of lines, to be read
@@ -75,7 +84,8 @@ class Table:
         unit = (len(data) - body) / (first + parts - 1)
         cuts = sorted({body, len(data), *(data.find(b"\n", body + int(unit * (first + k - 1))) + 1
                                           for k in range(1, parts))} - {0})
-        return [Table(self.file, self.header, _line_batches(data, start, end, self.encoding), "csv", self.encoding)
+        return [Table(self.file, self.header, _line_batches(data, start, end, self.encoding), "csv", self.encoding,
+                      within=(data, body, start))
                 for start, end in zip(cuts, cuts[1:])] if len(cuts) > 2 else None
 
 

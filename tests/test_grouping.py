@@ -47,12 +47,13 @@ def test_buckets_grouped_ahead_are_those_of_the_finished_ledger(tmp_path, monkey
     child linked to its own 报送 row that an earlier part's submission takes over."""
     from govrule.runtime import grouping, ledger
 
-    relinked = []
+    relinked, guessed = [], []
     original = grouping.take_ahead
 
-    def spy(rows, start, groups, loose, again):
+    def spy(rows, start, first, groups, loose, again):
         relinked.extend(again)
-        return original(rows, start, groups, loose, again)
+        guessed.append(start == first)
+        return original(rows, start, first, groups, loose, again)
 
     monkeypatch.setattr(ledger, "take_ahead", spy)
     rows = read(made_by(tmp_path), monkeypatch, workers)
@@ -60,13 +61,16 @@ def test_buckets_grouped_ahead_are_those_of_the_finished_ledger(tmp_path, monkey
     assert any(stretch.loose for stretch in rows.ahead)
     if made_by is spread_ledger:
         assert relinked                              # a child's own link was overruled
+        assert all(guessed)                          # no line dropped: each child knew where its rows begin
+    else:
+        assert not all(guessed)                      # rejected and blank lines: a child's indices shifted here
     assert bucketed(rows) == from_scratch(rows)
 
 
 def test_a_child_that_sends_no_groups_leaves_its_rows_to_the_end(tmp_path, monkeypatch):
     from govrule.runtime import grouping
 
-    def failing(shapes, dates):
+    def failing(*args):
         raise MemoryError
 
     monkeypatch.setattr(grouping, "travelling", failing)

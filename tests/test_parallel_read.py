@@ -312,11 +312,13 @@ def test_split_parts_hold_every_record_once_and_are_numbered_as_in_the_file_once
         assert pieces is not None and 1 < len(pieces) <= parts
         placed, lines = [], 0
         for piece in pieces:
+            assert piece.lines_before() == lines         # counted from the bytes, before anything is read
             own = records(piece)
             assert own[0][0] == 2
             placed += [(number + lines, cells) for number, cells in own]
             lines += len(own)
         assert placed == whole
+    assert table_of(tmp_path, text).lines_before() == 0
 
 
 def test_split_cuts_into_parts_of_about_equal_length(tmp_path):
