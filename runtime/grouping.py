@@ -3,29 +3,45 @@ order with how many fall on each day.
 
 Grouping a million rows takes a pass of its own, so a big ledger is grouped a part at a time
 as it is read: the parent groups the part it read itself while a child is still reading, and a
-child groups its part while the parent takes that part in (a second result, see parallel).
-At the end (`buckets`) the parts' groups are joined, and the rows no part grouped are grouped
-then: the rows of parts read in one process, and the loose rows, whose shape could still change
-when they were grouped (those whose item's 报送 row was not found yet, and those a later part
-linked to another 报送 row than its own).
+child groups its part while the parent takes that part in (a second result, see parallel). Each
+part's groups are joined to those before it as soon as they come, while their row numbers are
+still in the processor's cache (`Ahead`). At the end (`buckets`) only the rows no part grouped
+are grouped: the rows of parts read in one process, and the loose rows, whose shape could still
+change when their part was grouped (those whose item's 报送 row was not found yet, and those a
+later part linked to another 报送 row than its own).
 """
 from __future__ import annotations
 
 from array import array
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from itertools import chain
 
 from .rows import LedgerRows, Shape
 
 
-@dataclass
-class Stretch:
-    """The rows from `start` to `stop` grouped ahead, but for the loose ones."""
-    start: int
-    stop: int
-    groups: dict[Shape, tuple[list[int], dict]]   # shape -> (ledger indices in order, {date: rows})
-    loose: list[int]                               # ledger indices in the stretch left out
+class Ahead:
+    """The rows grouped as they were read: every row before `until` is in a group or loose."""
+
+    def __init__(self) -> None:
+        self.groups: dict[Shape, tuple[list[int], dict]] = {}    # shape -> (ledger indices in order, {date: rows})
+        self.loose: list = []          # ranges and lists of the ledger indices left out, in order
+        self.until = 0
+
+    def add(self, start: int, stop: int, groups, loose: list[int]) -> None:
+        """The groups (shape, indices, days) of the rows from `start` to `stop`, all but the `loose`
+        ones; rows between the last part and this one are loose too."""
+        self.loose += [range(self.until, start), loose]
+        found = self.groups
+        for shape, indices, days in groups:
+            known = found.get(shape)
+            if known is None:
+                found[shape] = (indices, days)
+                continue
+            known[0].extend(indices)
+            counts = known[1]
+            for day, rows in days.items():
+                counts[day] = counts.get(day, 0) + rows
+        self.until = stop
 
 
 def group(shapes: list, dates: list, first: int = 0) -> dict:
@@ -46,7 +62,8 @@ def group_ahead(rows: LedgerRows, start: int, loose: list[int]) -> None:
     shapes = rows.shapes[start:]
     for index in loose:
         shapes[index - start] = None
-    rows.ahead.append(Stretch(start, len(rows), group(shapes, rows.dates[start:], start), loose))
+    found = group(shapes, rows.dates[start:], start)
+    _ahead(rows).add(start, len(rows), ((shape, indices, days) for shape, (indices, days) in found.items()), loose)
 
 
 def travelling(shapes: list, dates: list, first: int) -> list[tuple[array, dict]]:
@@ -65,51 +82,43 @@ def take_ahead(rows: LedgerRows, start: int, first: int, groups: list, loose: li
     报送 row of its own (`relinked`: an earlier part submitted their item first), and they are taken
     out again."""
     shapes, dates = rows.shapes, rows.dates
-    placed: dict[Shape, tuple[list[int], dict]] = {}
-    for travelled, days in groups:
-        indices = travelled.tolist() if start == first else list(map((start - first).__add__, travelled))
-        if relinked and not relinked.isdisjoint(indices):
-            indices = [index for index in indices if index not in relinked]
-            if not indices:
-                continue
-            days = Counter(map(dates.__getitem__, indices))
-        placed[shapes[indices[0]]] = (indices, days)
-    rows.ahead.append(Stretch(start, len(rows), placed, loose))
+
+    def placed():
+        for travelled, days in groups:
+            indices = travelled.tolist() if start == first else list(map((start - first).__add__, travelled))
+            if relinked and not relinked.isdisjoint(indices):
+                indices = [index for index in indices if index not in relinked]
+                if not indices:
+                    continue
+                days = Counter(map(dates.__getitem__, indices))
+            yield shapes[indices[0]], indices, days
+
+    _ahead(rows).add(start, len(rows), placed(), loose)
 
 
 def buckets(rows: LedgerRows) -> list[tuple[Shape, list[int], dict]]:
     """Every shape's rows in ledger order and how many fall on each day, in the order of each
-    shape's first row: the stretches grouped ahead joined, and the other rows grouped here."""
-    if not rows.ahead:
+    shape's first row: those grouped ahead, with the other rows grouped here."""
+    ahead = rows.ahead
+    if ahead is None:
         return [(shape, indices, days) for shape, (indices, days) in group(rows.shapes, rows.dates).items()]
-    pieces: dict[Shape, list[list[int]]] = defaultdict(list)
-    days: dict[Shape, Counter] = defaultdict(Counter)
-    rest: list = []                     # ranges and lists of the ledger indices grouped here, in order
-    done = 0
-    for stretch in rows.ahead:          # in ledger order
-        rest += [range(done, stretch.start), stretch.loose]
-        for shape, (indices, counts) in stretch.groups.items():
-            pieces[shape].append(indices)
-            days[shape].update(counts)
-        done = stretch.stop
-    rest.append(range(done, len(rows)))
-    rest = list(chain.from_iterable(rest))
-    interleaved = set()                 # shapes with rows grouped here, which may fall between the others
+    found = dict(ahead.groups)        # the lists grouped ahead are shared, never changed here
+    rest = list(chain(*ahead.loose, range(ahead.until, len(rows))))
     if rest:
         shapes, dates = rows.shapes, rows.dates
-        for shape, (indices, counts) in group(list(map(shapes.__getitem__, rest)),
-                                               list(map(dates.__getitem__, rest))).items():
-            pieces[shape].append(list(map(rest.__getitem__, indices)))
-            days[shape].update(counts)
-            interleaved.add(shape)
-    found = []
-    for shape, parts in pieces.items():
-        if len(parts) == 1:
-            indices = parts[0]
-        else:               # stretches are in ledger order: only rows grouped here need sorting in
-            indices = list(chain.from_iterable(parts))
-            if shape in interleaved:
-                indices.sort()
-        found.append((shape, indices, days[shape]))
-    found.sort(key=lambda bucket: bucket[1][0])
-    return found
+        for shape, (positions, counts) in group(list(map(shapes.__getitem__, rest)),
+                                                 list(map(dates.__getitem__, rest))).items():
+            indices = list(map(rest.__getitem__, positions))
+            known = found.get(shape)
+            if known is not None:          # rows grouped here may fall between those grouped ahead
+                indices = sorted(known[0] + indices)
+                counts = Counter(known[1]) + Counter(counts)
+            found[shape] = (indices, counts)
+    return sorted(((shape, indices, days) for shape, (indices, days) in found.items()),
+                  key=lambda bucket: bucket[1][0])
+
+
+def _ahead(rows: LedgerRows) -> Ahead:
+    if rows.ahead is None:
+        rows.ahead = Ahead()
+    return rows.ahead

@@ -108,7 +108,7 @@ class LedgerRows:
         self._starts: list[int] = []         # each file's first index, in order
         self._files: list[str] = []
         self._made: dict[int, Row] = {}
-        self.ahead: list = []               # stretches of rows grouped by shape as they were read (grouping)
+        self.ahead = None                   # the rows grouped by shape as they were read (grouping.Ahead)
 
     def __len__(self) -> int:
         return len(self.shapes)

@@ -57,8 +57,8 @@ def test_buckets_grouped_ahead_are_those_of_the_finished_ledger(tmp_path, monkey
 
     monkeypatch.setattr(ledger, "take_ahead", spy)
     rows = read(made_by(tmp_path), monkeypatch, workers)
-    assert len(rows.ahead) == workers                # every part was grouped where it was read
-    assert any(stretch.loose for stretch in rows.ahead)
+    assert rows.ahead.until == len(rows)             # every part was grouped where it was read
+    assert len(guessed) == workers - 1 and any(rows.ahead.loose)
     if made_by is spread_ledger:
         assert relinked                              # a child's own link was overruled
         assert all(guessed)                          # no line dropped: each child knew where its rows begin
@@ -76,39 +76,39 @@ def test_a_child_that_sends_no_groups_leaves_its_rows_to_the_end(tmp_path, monke
     monkeypatch.setattr(grouping, "travelling", failing)
     monkeypatch.setattr("govrule.runtime.ledger.travelling", failing)
     rows = read(messy_ledger(tmp_path), monkeypatch, 3)
-    assert len(rows.ahead) == 1                      # the parent's own part only
+    assert 0 < rows.ahead.until < len(rows)          # the parent's own part only
     assert bucketed(rows) == from_scratch(rows)
 
 
 def test_a_ledger_read_in_one_process_is_grouped_at_the_end(tmp_path, monkeypatch):
     rows = read(messy_ledger(tmp_path), monkeypatch, 1)
-    assert rows.ahead == []
+    assert rows.ahead is None
     assert bucketed(rows) == from_scratch(rows)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.data())
-def test_stretches_and_loose_rows_join_into_the_buckets_of_the_whole(data):
-    """Random columns cut into stretches grouped ahead with some rows left loose, those rows then
-    given other shapes (as links settle them), and some rows grouped by no stretch at all."""
+def test_parts_and_loose_rows_join_into_the_buckets_of_the_whole(data):
+    """Random columns read a part at a time, each part grouped as it comes or not at all, some rows
+    left loose and then given other shapes (as links settle them), and the buckets asked for twice."""
     from govrule.runtime.grouping import group_ahead
     from govrule.runtime.rows import LedgerRows
 
     size = data.draw(st.integers(1, 60))
     shapes = [object() for _ in range(data.draw(st.integers(1, 5)))]
+    column = [data.draw(st.sampled_from(shapes)) for _ in range(size)]
+    days = [date(2023, 1, 1) + timedelta(days=data.draw(st.integers(0, 3))) for _ in range(size)]
     rows = LedgerRows()
-    rows.shapes = [data.draw(st.sampled_from(shapes)) for _ in range(size)]
-    rows.dates = [date(2023, 1, 1) + timedelta(days=data.draw(st.integers(0, 3))) for _ in range(size)]
-    cuts = sorted(data.draw(st.sets(st.integers(0, size), max_size=4)) | {size})
-    done = 0
-    for cut in cuts:
-        if data.draw(st.booleans()):                 # else the stretch is grouped by no one ahead
-            loose = sorted(data.draw(st.sets(st.integers(done, cut - 1), max_size=cut - done))) if cut > done else []
-            stretch = LedgerRows()
-            stretch.shapes, stretch.dates = rows.shapes[:cut], rows.dates[:cut]
-            group_ahead(stretch, done, loose)
-            rows.ahead += stretch.ahead
-            for index in loose:                      # settled later: a shape of its own, or another one
-                rows.shapes[index] = data.draw(st.sampled_from([*shapes, object()]))
-        done = cut
+    loose = []
+    for cut in sorted(data.draw(st.sets(st.integers(1, size), max_size=4)) | {size}):
+        start = len(rows)
+        rows.shapes += column[start:cut]
+        rows.dates += days[start:cut]
+        if data.draw(st.booleans()):                 # else this part is grouped by no one ahead
+            left = sorted(data.draw(st.sets(st.integers(start, cut - 1), max_size=cut - start)))
+            group_ahead(rows, start, left)
+            loose += left
+    for index in loose:                              # settled later: another shape, or one of its own
+        rows.shapes[index] = data.draw(st.sampled_from([*shapes, object()]))
     assert bucketed(rows) == from_scratch(rows)
+    assert bucketed(rows) == from_scratch(rows)      # nothing grouped ahead was changed by the first
