@@ -12,7 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import mmap
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -24,6 +27,7 @@ from .rows import shifted_run
 BATCH = 1000             # records per batch: big enough to amortise, small enough to stay in cache
 STRETCH = 65536          # bytes of a file whose encoding shows (see _encoding_of)
 JUDGED = 1 << 20         # bytes decoded at a time to judge a whole file's encoding
+MAPPED_BYTES = 4_000_000   # a CSV file this big is mapped into memory, not read (see _mapped)
 BROKEN = "\ufffd"        # what a byte in no known encoding decodes to
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _LONE_CR = re.compile(rb"\r(?!\n)")
@@ -58,7 +62,7 @@ class Table:
     batches: Iterator[Batch]
     format: str             # "csv", "xlsx" or "jsonl"
     encoding: str | None = None
-    data: bytes | None = None  # a CSV file's bytes when every record is one line: it can be split
+    data: bytes | mmap.mmap | None = None  # a CSV file's bytes when every record is one line: it can be split
     within: tuple | None = None  # a part of such a file (split): the file's bytes, where its records and the part start
 
     def lines_before(self) -> int:
@@ -67,7 +71,7 @@ class Table:
         if self.within is None:
             return 0
         data, body, start = self.within
-        return data.count(b"\n", body, start)
+        return sum(data[at:min(at + JUDGED, start)].count(b"\n") for at in range(body, start, JUDGED))
 
     def split(self, parts: int, first: float = 1.0) -> list["Table"] | None:
         """The same records as up to `parts` tables over consecutive stretches of lines, to be read
@@ -96,7 +100,9 @@ def open_table(path: str | Path, sheet: str | None = None) -> Table:
     try:
         if suffix in (".xlsx", ".xlsm"):
             return _xlsx(path, sheet)
-        data = path.read_bytes()
+        data = _mapped(path) if suffix not in (".jsonl", ".ndjson") else None
+        if data is None:
+            data = path.read_bytes()
     except OSError as error:
         raise SourceError(f"{path}: 无法读取台账：{_os_reason(error)}") from error
     if suffix == ".xls":
@@ -108,9 +114,22 @@ def open_table(path: str | Path, sheet: str | None = None) -> Table:
     # every record one line: no quotes (a byte that occurs inside no UTF-8 or GB18030 character, so
     # the bytes tell), and a header ended by \n; a lone \r further on ends a line (see _line_batches)
     newline = data.find(b"\n")
-    if b'"' not in data and newline >= 0 and not _LONE_CR.search(data, 0, newline + 1):
+    if data.find(b'"') < 0 and newline >= 0 and not _LONE_CR.search(data, 0, newline + 1):
         return _lines(path, data, _encoding_of(data))
-    return _csv(path, *decode(data))
+    return _csv(path, *decode(data[:]))
+
+
+def _mapped(path: Path) -> mmap.mmap | None:
+    """A big regular file's bytes, mapped rather than read: nothing is copied before the file is
+    split, and each process that reads a part brings in only that part's pages, while the others
+    do the same. None for a small file or anything else (a pipe, say), which is read as usual.
+    (A mapped file cut short by someone else while it is read would end the process: a risk that
+    reading it whole only moves to an earlier moment.)"""
+    with open(path, "rb") as file:
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode) or status.st_size < MAPPED_BYTES:
+            return None
+        return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def decode(data: bytes) -> tuple[str, str, bool]:

@@ -538,3 +538,40 @@ def test_a_file_judged_a_stretch_at_a_time_gets_the_encoding_the_whole_file_woul
     expected = "UTF-8" if not damaged or sources._mostly_readable(whole) else "GB18030"
     with patch.object(sources, "STRETCH", 1), patch.object(sources, "JUDGED", judged):
         assert sources._encoding_of(data) == expected
+
+
+@pytest.mark.parametrize("variant", ["utf-8", "gb18030", "unreadable bytes", "quoted cells", "lone carriage returns"])
+def test_a_big_file_is_mapped_and_read_as_if_read_whole(tmp_path, monkeypatch, variant):
+    """A big CSV file is mapped into memory instead of read (sources._mapped): every way a file can
+    be read, in parts or by the csv module, gives what reading its bytes whole gives."""
+    import mmap
+
+    from govrule.runtime import sources
+
+    plan = compiled_seed("fengqiu").plan
+    text = messy_ledger(tmp_path).read_text(encoding="utf-8")
+    lines = text.split("\n")
+    if variant == "quoted cells":
+        lines[7] = lines[7].replace(",,", ',"",', 1)
+    elif variant == "lone carriage returns":
+        text = "".join(line + ("\r" if i % 7 == 3 else "\n") for i, line in enumerate(lines[:-1])) + lines[-1]
+        lines = text.split("\n")
+    data = "\n".join(lines).encode("gb18030" if variant == "gb18030" else "utf-8")
+    if variant == "unreadable bytes":
+        data = data.replace(b"\n", b"\xff\n", 3)
+    assert (b'"' in data) == (variant == "quoted cells") and (b"\xff" in data) == (variant == "unreadable bytes")
+    path = tmp_path / "big.csv"
+    path.write_bytes(data)
+    whole = outcome(evaluate(plan, path, monkeypatch, 3))
+    mapped = []
+    original = sources._mapped
+
+    def spy(path):
+        found = original(path)
+        mapped.append(found)
+        return found
+
+    monkeypatch.setattr(sources, "MAPPED_BYTES", 1)
+    monkeypatch.setattr(sources, "_mapped", spy)
+    assert outcome(evaluate(plan, path, monkeypatch, 3)) == whole
+    assert len(mapped) == 1 and isinstance(mapped[0], mmap.mmap)
