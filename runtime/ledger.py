@@ -83,16 +83,16 @@ def _read_table(table, checker: CellChecker, links: ItemLinks, ledger: Ledger, p
         return
 
     lines = 0                       # in the parts read so far: each part is numbered as if it were the first
-    first = len(ledger.rows)        # where this file's rows begin in the ledger
 
-    def own(part) -> None:
+    def own(part) -> int:
         nonlocal lines
         start, waiting = len(ledger.rows), len(links.waiting)
         lines += _read_part(part, layout, checker, links, ledger, progress)
         group_ahead(ledger.rows, start, links.waiting[waiting:])    # while the children still read
+        return len(ledger.rows)     # told to the children: where the next part's rows begin
 
     def work(part):
-        return _part_columns(part, layout, checker, first + part.lines_before())
+        return _part_columns(part, layout, checker)
 
     for part, results in side_by_side(parts, work, own):
         columns = next(results, None)
@@ -114,13 +114,15 @@ def _read_part(table, layout: "_Layout", checker: CellChecker, links, ledger: Le
     return records
 
 
-def _part_columns(table, layout: "_Layout", checker: CellChecker, first: int):
+def _part_columns(table, layout: "_Layout", checker: CellChecker):
     """A part read in a child process, packed to travel back (see parts), then its rows grouped by
-    shape, taken to begin at ledger index `first` (see grouping.travelling)."""
+    shape, taken to begin where it would if no line between it and the file's first part were
+    dropped (see grouping.travelling): the parent tells where its own part ended."""
     part, links = Ledger(), PartLinks(checker.submitting)
     records = _read_part(table, layout, checker, links, part, None)
     keep_until_exit(part, links)
-    yield pack(part, layout.shapes, checker.outside, records, links.packed())
+    after_first = yield pack(part, layout.shapes, checker.outside, records, links.packed())
+    first = after_first + table.lines_after_first()
     yield first, travelling(links.linked(part.rows.shapes), part.rows.dates, first)    # while the parent takes it in
 
 

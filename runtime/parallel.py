@@ -9,7 +9,8 @@ in the parent, no child outlives its use.
 
 A child's work is a generator: each result it yields is sent at once, and the next is made
 while the parent takes in the ones before. So a child that would otherwise sit idle while the
-parent takes in its part can prepare more for the parent meanwhile.
+parent takes in its part can prepare more for the parent meanwhile. What the parent's own part
+comes to (what `own` returns) is told to every child, as the value of its first `yield`.
 
 A child writes its results into memory shared with the parent, so it is done as soon as it has
 written them, and the parent reads them where they lie; a pipe would copy them through a small
@@ -51,15 +52,17 @@ def workers() -> int:
 
 
 def side_by_side(parts: list, work, own):
-    """own(parts[0]) here while work(part), a generator, runs for every other part in a forked child.
-    Yields (part, results) in order, after own is done: `results` iterates over what the child's
-    work yielded, each read when asked for, and ends early where the child failed (a part whose
-    first result never comes is the caller's to do). Ask for what you want before moving on to the
-    next part: a child is stopped then. However this ends (an error here, Ctrl-C), no child is left
-    behind."""
+    """own(parts[0]) here while work(part), a generator, runs for every other part in a forked child;
+    what own returns is sent into each child's work after its first result. Yields (part, results)
+    in order, after own is done: `results` iterates over what the child's work yielded, each read
+    when asked for, and ends early where the child failed (a part whose first result never comes is
+    the caller's to do). Ask for what you want before moving on to the next part: a child is stopped
+    then. However this ends (an error here, Ctrl-C), no child is left behind."""
     children = [_fork(part, work) for part in parts[1:]]
     try:
-        own(parts[0])
+        told = pickle.dumps(own(parts[0]), protocol=pickle.HIGHEST_PROTOCOL)
+        for child in children:
+            _tell(child, told)
         for index, part in enumerate(parts[1:]):
             yield part, _results(children[index])
             child, children[index] = children[index], None
@@ -73,29 +76,40 @@ def side_by_side(parts: list, work, own):
 
 def _fork(part, work):
     try:
-        readable, writable = os.pipe()
+        readable, writable = os.pipe()             # results, from the child
+        hearing, telling = os.pipe()               # what own returned, to the child
     except OSError:
         return None
     shared = _shared_memory()
     try:
         pid = os.fork()
     except OSError:
-        os.close(readable)
-        os.close(writable)
+        for end in (readable, writable, hearing, telling):
+            os.close(end)
         _release(shared)
         return None
     if pid == 0:                                   # the child: work, send, and leave at once
         leaving_at_exit()
         try:
             os.close(readable)
-            with os.fdopen(writable, "wb") as pipe:
-                for message in _messages(work(part), shared):
+            os.close(telling)
+            with os.fdopen(writable, "wb") as pipe, os.fdopen(hearing, "rb") as told:
+                for message in _messages(work(part), shared, lambda: pickle.load(told)):
                     pipe.write(message)
                     pipe.flush()
         finally:
             os._exit(0)                            # no cleanup: the parent owns everything else
     os.close(writable)
-    return pid, os.fdopen(readable, "rb"), shared
+    os.close(hearing)
+    return pid, os.fdopen(readable, "rb"), shared, os.fdopen(telling, "wb")
+
+
+def _tell(child, told: bytes) -> None:
+    """Send a child what own returned (pickled); a child that has gone needs nothing."""
+    if child is not None:
+        with suppress(OSError):
+            child[3].write(told)
+            child[3].flush()
 
 
 def _shared_memory() -> mmap.mmap | None:
@@ -105,12 +119,19 @@ def _shared_memory() -> mmap.mmap | None:
         return None
 
 
-def _messages(results, shared: mmap.mmap | None):
-    """What the pipe carries for each result the work yields, each made when the one before is sent.
-    Where the work fails, NOTHING ends them (the parent does without the rest)."""
+def _messages(results, shared: mmap.mmap | None, hear):
+    """What the pipe carries for each result the work yields, each made when the one before is sent;
+    after the first, the work is sent what the parent tells (`hear`). Where the work fails, NOTHING
+    ends them (the parent does without the rest)."""
     try:
-        for result in results:
+        result = next(results)
+        yield _message(result, shared)
+        result = results.send(hear())
+        while True:
             yield _message(result, shared)
+            result = next(results)
+    except StopIteration:
+        return
     except Exception:
         yield NOTHING + bytes(_NUMBER)
 
@@ -133,7 +154,7 @@ def _results(child):
     """What a child's work yielded, each read when asked for; they end where the child failed or stopped."""
     if child is None:
         return
-    _, pipe, shared = child
+    _, pipe, shared, _ = child
     while True:
         try:
             header = pipe.read(1 + _NUMBER)
@@ -159,12 +180,13 @@ def _release(shared: mmap.mmap | None) -> None:
 
 
 def _stop(child) -> None:
-    """A child whose results are no longer wanted: ended, its pipe closed, reaped."""
-    pid, pipe, shared = child
+    """A child whose results are no longer wanted: ended, its pipes closed, reaped."""
+    pid, pipe, shared, telling = child
     with suppress(OSError):
         os.kill(pid, signal.SIGKILL)
-    with suppress(OSError):
-        pipe.close()
+    for end in (pipe, telling):
+        with suppress(OSError):
+            end.close()
     _reap(pid)
     _release(shared)
 

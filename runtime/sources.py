@@ -63,15 +63,16 @@ class Table:
     format: str             # "csv", "xlsx" or "jsonl"
     encoding: str | None = None
     data: bytes | mmap.mmap | None = None  # a CSV file's bytes when every record is one line: it can be split
-    within: tuple | None = None  # a part of such a file (split): the file's bytes, where its records and the part start
+    within: tuple | None = None  # a part of such a file (split): the file's bytes, where the first part ends and this one starts
 
-    def lines_before(self) -> int:
-        """How many records of its file come before this part (0 for a whole file): counted when
-        asked, by whichever process reads the part."""
+    def lines_after_first(self) -> int:
+        """How many records of its file lie between the end of the file's first part and this part
+        (0 for the first two parts, and for a whole file): counted when asked, by whichever process
+        reads the part."""
         if self.within is None:
             return 0
-        data, body, start = self.within
-        return sum(data[at:min(at + JUDGED, start)].count(b"\n") for at in range(body, start, JUDGED))
+        data, end, start = self.within
+        return sum(data[at:min(at + JUDGED, start)].count(b"\n") for at in range(end, start, JUDGED))
 
     def split(self, parts: int, first: float = 1.0) -> list["Table"] | None:
         """The same records as up to `parts` tables over consecutive stretches of lines, to be read
@@ -89,7 +90,7 @@ class Table:
         cuts = sorted({body, len(data), *(data.find(b"\n", body + int(unit * (first + k - 1))) + 1
                                           for k in range(1, parts))} - {0})
         return [Table(self.file, self.header, _line_batches(data, start, end, self.encoding), "csv", self.encoding,
-                      within=(data, body, start))
+                      within=(data, cuts[1], start))
                 for start, end in zip(cuts, cuts[1:])] if len(cuts) > 2 else None
 
 

@@ -206,28 +206,28 @@ def test_what_the_pipe_carries():
         return message[:1], int.from_bytes(message[1:1 + parallel._NUMBER], "little")
 
     shared = mmap.mmap(-1, 1 << 20)
-    messages = list(parallel._messages(work(), shared))
+    messages = list(parallel._messages(work(), shared, lambda: None))
     kinds = [header(m) for m in messages]
     assert [kind for kind, _ in kinds] == [parallel.IN_SHARED, parallel.IN_SHARED]
     assert kinds[0][1] == 0 < kinds[1][1]                   # the second after the first
     assert [pickle.loads(memoryview(shared)[start:]) for _, start in kinds] == [first, second]
 
     small = mmap.mmap(-1, 64)      # the first does not fit and goes through the pipe; the second does
-    messages = list(parallel._messages(work(), small))
+    messages = list(parallel._messages(work(), small, lambda: None))
     assert [header(m) for m in messages] == [(parallel.IN_PIPE, len(messages[0]) - 1 - parallel._NUMBER),
                                             (parallel.IN_SHARED, 0)]
     roomy = mmap.mmap(-1, 1 << 20)
-    for shared_memory, sent in ((roomy, list(parallel._messages(work(), roomy))), (small, messages)):
-        assert list(parallel._results((0, io.BytesIO(b"".join(sent)), shared_memory))) == [first, second]
+    for shared_memory, sent in ((roomy, list(parallel._messages(work(), roomy, lambda: None))), (small, messages)):
+        assert list(parallel._results((0, io.BytesIO(b"".join(sent)), shared_memory, None))) == [first, second]
 
     def failing():
         yield first
         raise MemoryError
 
-    messages = list(parallel._messages(failing(), None))
+    messages = list(parallel._messages(failing(), None, lambda: None))
     assert [header(m)[0] for m in messages] == [parallel.IN_PIPE, parallel.NOTHING]
-    assert list(parallel._results((0, io.BytesIO(b"".join(messages)), None))) == [first]
-    assert list(parallel._results((0, io.BytesIO(b"".join(messages)[:-3]), None))) == [first]   # cut short
+    assert list(parallel._results((0, io.BytesIO(b"".join(messages)), None, None))) == [first]
+    assert list(parallel._results((0, io.BytesIO(b"".join(messages)[:-3]), None, None))) == [first]   # cut short
 
 
 def test_results_are_read_when_asked_for_and_end_where_the_child_failed(tmp_path):
@@ -235,16 +235,17 @@ def test_results_are_read_when_asked_for_and_end_where_the_child_failed(tmp_path
     from govrule.runtime import parallel
 
     def work(part):
-        yield part * 2
+        told = yield part * 2
         if part == 3:
             raise ValueError
-        yield part * 3
+        yield part * 3, told
 
     def own(part):
         assert part == 1
+        return "the parent's part"
 
     taken = {part: list(results) for part, results in parallel.side_by_side([1, 2, 3], work, own)}
-    assert taken == {2: [4, 6], 3: [6]}
+    assert taken == {2: [4, (6, "the parent's part")], 3: [6]}
 
 
 class _Made:
@@ -310,15 +311,16 @@ def test_split_parts_hold_every_record_once_and_are_numbered_as_in_the_file_once
     for parts in (2, 3, 7):
         pieces = table_of(tmp_path, text).split(parts)
         assert pieces is not None and 1 < len(pieces) <= parts
-        placed, lines = [], 0
-        for piece in pieces:
-            assert piece.lines_before() == lines         # counted from the bytes, before anything is read
+        placed, lines, first_end = [], 0, 0
+        for k, piece in enumerate(pieces):
+            first_end = lines if k == 1 else first_end
+            assert piece.lines_after_first() == lines - first_end    # counted from the bytes, unread
             own = records(piece)
             assert own[0][0] == 2
             placed += [(number + lines, cells) for number, cells in own]
             lines += len(own)
         assert placed == whole
-    assert table_of(tmp_path, text).lines_before() == 0
+    assert table_of(tmp_path, text).lines_after_first() == 0
 
 
 def test_split_cuts_into_parts_of_about_equal_length(tmp_path):
