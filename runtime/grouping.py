@@ -7,8 +7,8 @@ child groups its part while the parent takes that part in (a second result, see 
 part's groups are joined to those before it as soon as they come, while their row numbers are
 still in the processor's cache (`Ahead`). At the end (`buckets`) only the rows no part grouped
 are grouped: the rows of parts read in one process, and the loose rows, whose shape could still
-change when their part was grouped (those whose item's 报送 row was not found yet, and those a
-later part linked to another 报送 row than its own).
+change when their part was grouped: those whose item's 报送 row was not found yet, and those a
+child linked to a 报送 row in its own part while an earlier part had submitted the item first.
 """
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ class Ahead:
 
     def add(self, start: int, stop: int, groups, loose: list[int]) -> None:
         """The groups (shape, indices, days) of the rows from `start` to `stop`, all but the `loose`
-        ones; rows between the last part and this one are loose too."""
+        ones (in order, within the part). Parts come in ledger order, so that each group's indices
+        stay in order; rows between the last part and this one are loose too."""
         self.loose += [range(self.until, start), loose]
         found = self.groups
         for shape, indices, days in groups:
@@ -66,7 +67,7 @@ def group_ahead(rows: LedgerRows, start: int, loose: list[int]) -> None:
     _ahead(rows).add(start, len(rows), ((shape, indices, days) for shape, (indices, days) in found.items()), loose)
 
 
-def travelling(shapes: list, dates: list, first: int) -> list[tuple[array, dict]]:
+def groups_to_send(shapes: list, dates: list, first: int) -> list[tuple[array, dict]]:
     """A part's groups as a child sends them: the ledger indices of each group's rows, as a compact
     array, and its days. The part's first row is taken to be at `first`: a child cannot know how
     many rows the parts before it keep, only how many lines they have, and the parent shifts the
@@ -76,14 +77,14 @@ def travelling(shapes: list, dates: list, first: int) -> list[tuple[array, dict]
 
 
 def take_ahead(rows: LedgerRows, start: int, first: int, groups: list, loose: list[int], relinked: set[int]) -> None:
-    """A child's groups (see `travelling`, which took the part to begin at `first`) for its part, now
+    """A child's groups (see `groups_to_send`, which took the part to begin at `first`) for its part, now
     in the ledger from index `start`. `loose` (ledger indices) are the part's rows whose shape was
     not settled when the part was taken in; the child grouped those of them that it had linked to a
     报送 row of its own (`relinked`: an earlier part submitted their item first), and they are taken
     out again."""
     shapes, dates = rows.shapes, rows.dates
 
-    def placed():
+    def in_ledger():
         for travelled, days in groups:
             indices = travelled.tolist() if start == first else list(map((start - first).__add__, travelled))
             if relinked and not relinked.isdisjoint(indices):
@@ -93,7 +94,7 @@ def take_ahead(rows: LedgerRows, start: int, first: int, groups: list, loose: li
                 days = Counter(map(dates.__getitem__, indices))
             yield shapes[indices[0]], indices, days
 
-    _ahead(rows).add(start, len(rows), placed(), loose)
+    _ahead(rows).add(start, len(rows), in_ledger(), loose)
 
 
 def buckets(rows: LedgerRows) -> list[tuple[Shape, list[int], dict]]:

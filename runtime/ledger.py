@@ -26,7 +26,7 @@ from .cells import BAD, CellChecker
 from .collector import collector_paused
 from .columns import COLUMNS, DATE, ITEM, ITEM_EVENTS, LENGTH, NAMES, SHAPE, column_key, column_name, locate
 from .links import ItemLinks, PartLinks
-from .grouping import group_ahead, take_ahead, travelling
+from .grouping import group_ahead, groups_to_send, take_ahead
 from .leaving import keep_until_exit
 from .parallel import side_by_side, workers
 from .parts import pack, unpack
@@ -89,7 +89,7 @@ def _read_table(table, checker: CellChecker, links: ItemLinks, ledger: Ledger, p
         start, waiting = len(ledger.rows), len(links.waiting)
         lines += _read_part(part, layout, checker, links, ledger, progress)
         group_ahead(ledger.rows, start, links.waiting[waiting:])    # while the children still read
-        return len(ledger.rows)     # told to the children: where the next part's rows begin
+        return len(ledger.rows)     # told to the children: where the second part's rows begin
 
     def work(part):
         return _part_columns(part, layout, checker)
@@ -117,30 +117,32 @@ def _read_part(table, layout: "_Layout", checker: CellChecker, links, ledger: Le
 def _part_columns(table, layout: "_Layout", checker: CellChecker):
     """A part read in a child process, packed to travel back (see parts), then its rows grouped by
     shape, taken to begin where it would if no line between it and the file's first part were
-    dropped (see grouping.travelling): the parent tells where its own part ended."""
+    dropped (see grouping.groups_to_send): the parent tells where its own part ended."""
     part, links = Ledger(), PartLinks(checker.submitting)
     records = _read_part(table, layout, checker, links, part, None)
     keep_until_exit(part, links)
-    after_first = yield pack(part, layout.shapes, checker.outside, records, links.packed())
-    first = after_first + table.lines_after_first()
-    yield first, travelling(links.linked(part.rows.shapes), part.rows.dates, first)    # while the parent takes it in
+    second_start = yield pack(part, layout.shapes, checker.outside, records, links.packed())
+    guessed_start = second_start + table.lines_after_first()
+    linked = links.linked(part.rows.shapes)           # while the parent takes the part in
+    yield guessed_start, groups_to_send(linked, part.rows.dates, guessed_start)
 
 
 def _take_part(packed: dict, layout: "_Layout", checker: CellChecker, links: ItemLinks, ledger: Ledger,
-               progress, shift: int, more) -> int:
+               progress, shift: int, results) -> int:
     """A part a child read, numbered `shift` lines further on and appended, with the links it found
-    applied here, and its rows grouped by shape as the child sends them next (`more`). Returns how
-    many records it had."""
+    applied here, and its rows grouped by shape as the child sends them next (`results`). Returns
+    how many records it had."""
     part = unpack(packed, layout.shapes)
     start = len(ledger.rows)
     waiting = links.take(part, ledger.rows)
     ledger.rows.extend(part.shapes, part.dates, part.items, part.lengths, part.numbers.shifted(shift))
     links.settle(ledger.rows, waiting)
     keep_until_exit(part)           # its cells live on in the ledger; its lists need not be freed one by one
-    grouped = next(more, None)
+    grouped = next(results, None)
     if grouped is not None:         # else they are grouped with the rest at the end
+        guessed_start, groups = grouped
         relinked = set(waiting).difference(map(start.__add__, part.links[2]))
-        take_ahead(ledger.rows, start, *grouped, waiting, relinked)
+        take_ahead(ledger.rows, start, guessed_start, groups, waiting, relinked)
     ledger.rejected += [replace(rejection, row=rejection.row + shift) for rejection in part.rejected]
     for item, cells in part.outside.items():      # the earlier parts' 报送 rows come first
         checker.outside.setdefault(item, cells)

@@ -3,8 +3,9 @@
 A big ledger is read faster on a machine with more than one core when its file is cut into
 stretches of lines and each is read by its own process. The parent reads the first part
 itself while children read the others; each child sends back what it made, pickled, and the
-parent takes the results in order. A child that fails sends nothing, and the parent does that
-part itself, so the outcome never depends on whether the children worked; and whatever happens
+parent takes the results in order. A child that fails sends no more (NOTHING, or an end), and
+the parent does without what it did not send (a part whose first result never came, it reads
+itself), so the outcome never depends on whether the children worked; and whatever happens
 in the parent, no child outlives its use.
 
 A child's work is a generator: each result it yields is sent at once, and the next is made
@@ -24,6 +25,7 @@ import mmap
 import os
 import pickle
 import signal
+import socket
 import sys
 import threading
 from contextlib import suppress
@@ -60,9 +62,9 @@ def side_by_side(parts: list, work, own):
     then. However this ends (an error here, Ctrl-C), no child is left behind."""
     children = [_fork(part, work) for part in parts[1:]]
     try:
-        told = pickle.dumps(own(parts[0]), protocol=pickle.HIGHEST_PROTOCOL)
+        own_result = pickle.dumps(own(parts[0]), protocol=pickle.HIGHEST_PROTOCOL)
         for child in children:
-            _tell(child, told)
+            _tell(child, own_result)
         for index, part in enumerate(parts[1:]):
             yield part, _results(children[index])
             child, children[index] = children[index], None
@@ -77,39 +79,47 @@ def side_by_side(parts: list, work, own):
 def _fork(part, work):
     try:
         readable, writable = os.pipe()             # results, from the child
-        hearing, telling = os.pipe()               # what own returned, to the child
     except OSError:
+        return None
+    try:
+        # what own returned, to the child: a socket, whose send can be told not to raise SIGPIPE
+        # when the child has gone (a program may have that signal end it)
+        telling, hearing = socket.socketpair()
+    except OSError:
+        os.close(readable)
+        os.close(writable)
         return None
     shared = _shared_memory()
     try:
         pid = os.fork()
     except OSError:
-        for end in (readable, writable, hearing, telling):
+        for end in (readable, writable):
             os.close(end)
+        telling.close()
+        hearing.close()
         _release(shared)
         return None
     if pid == 0:                                   # the child: work, send, and leave at once
         leaving_at_exit()
         try:
             os.close(readable)
-            os.close(telling)
-            with os.fdopen(writable, "wb") as pipe, os.fdopen(hearing, "rb") as told:
-                for message in _messages(work(part), shared, lambda: pickle.load(told)):
+            telling.close()
+            with os.fdopen(writable, "wb") as pipe, hearing.makefile("rb") as heard:
+                for message in _messages(work(part), shared, lambda: pickle.load(heard)):
                     pipe.write(message)
                     pipe.flush()
         finally:
             os._exit(0)                            # no cleanup: the parent owns everything else
     os.close(writable)
-    os.close(hearing)
-    return pid, os.fdopen(readable, "rb"), shared, os.fdopen(telling, "wb")
+    hearing.close()
+    return pid, os.fdopen(readable, "rb"), shared, telling
 
 
-def _tell(child, told: bytes) -> None:
+def _tell(child, own_result: bytes) -> None:
     """Send a child what own returned (pickled); a child that has gone needs nothing."""
     if child is not None:
         with suppress(OSError):
-            child[3].write(told)
-            child[3].flush()
+            child[3].sendall(own_result, socket.MSG_NOSIGNAL)
 
 
 def _shared_memory() -> mmap.mmap | None:
@@ -119,14 +129,14 @@ def _shared_memory() -> mmap.mmap | None:
         return None
 
 
-def _messages(results, shared: mmap.mmap | None, hear):
+def _messages(results, shared: mmap.mmap | None, own_result):
     """What the pipe carries for each result the work yields, each made when the one before is sent;
-    after the first, the work is sent what the parent tells (`hear`). Where the work fails, NOTHING
-    ends them (the parent does without the rest)."""
+    after the first, the work is sent what the parent's own part came to (`own_result()`, which
+    waits for it). Where the work fails, NOTHING ends them (the parent does without the rest)."""
     try:
         result = next(results)
         yield _message(result, shared)
-        result = results.send(hear())
+        result = results.send(own_result())
         while True:
             yield _message(result, shared)
             result = next(results)

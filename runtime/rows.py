@@ -8,12 +8,17 @@ someone asks for a row (traces, unmatched lists, notices), and the same object e
 """
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from functools import partial
+from itertools import chain, filterfalse, repeat
+from operator import attrgetter, sub
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
 ONE = Fraction(1)
+# a Shape's fields as a Row has them, in Row's order: unit and event before the item, the rest after
+_SHAPED = ("unit", "event", "publication", "level", "form", "category", "tags", "count", "points", "sub_unit")
 
 
 @dataclass(eq=False, slots=True)
@@ -72,6 +77,14 @@ class RowNumbers:
     def __getitem__(self, index: int) -> int:
         run = bisect_right(self.starts, index) - 1
         return self.runs[run][index - self.starts[run]]
+
+    def at(self, indices) -> list[int]:
+        """The numbers at these indices (in ascending order), a run at a time."""
+        found: list[int] = []
+        bounds = [*map(partial(bisect_left, indices), self.starts), len(indices)]
+        for run, start, first, end in zip(self.runs, self.starts, bounds, bounds[1:]):
+            found += map(run.__getitem__, map((-start).__add__, indices[first:end]))
+        return found
 
     def shifted(self, lines: int) -> "RowNumbers":
         """The same runs, each number `lines` further on."""
@@ -144,8 +157,26 @@ class LedgerRows:
                 self.lengths[index], s.count, s.points, s.sub_unit, index)
         return made
 
+    def rows_at(self, indices) -> list[Row]:
+        """The rows at these indices (in ascending order), each made once, as `row` makes them; a
+        column at a time, for the many rows an unmatched list or an explanation asks for."""
+        made = self._made
+        new = list(filterfalse(made.__contains__, indices))
+        if new:
+            shapes = list(map(self.shapes.__getitem__, new))
+            fields = [map(attrgetter(name), shapes) for name in _SHAPED]
+            made.update(zip(new, map(Row, self._files_at(new), self.numbers.at(new), map(self.dates.__getitem__, new),
+                                     *fields[:2], [item or None for item in map(self.items.__getitem__, new)],
+                                     *fields[2:7], map(self.lengths.__getitem__, new), *fields[7:], new)))
+        return list(map(made.__getitem__, indices))
+
+    def _files_at(self, indices: list[int]):
+        """The file of each of these indices (in ascending order)."""
+        bounds = [*map(partial(bisect_left, indices), self._starts), len(indices)]
+        return chain.from_iterable(map(repeat, self._files, map(sub, bounds[1:], bounds)))
+
     def __iter__(self):
-        return map(self.row, range(len(self.shapes)))
+        return iter(self.rows_at(range(len(self.shapes))))
 
     @classmethod
     def of(cls, rows) -> "LedgerRows":

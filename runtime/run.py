@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import filterfalse
 
 from govrule.compiler.lower import Plan
 
@@ -39,7 +40,7 @@ class Results:
     def counted(self) -> list[Row]:
         """The counted rows as objects, in ledger order (made on demand: a big ledger has millions)."""
         unused = {r.index for r in self.unmatched}
-        return [self.rows.row(i) for i in range(len(self.rows)) if i not in unused]
+        return self.rows.rows_at(list(filterfalse(unused.__contains__, range(len(self.rows)))))
 
 
 def assessment_period(plan: Plan, year: int | None = None) -> Span:
@@ -66,7 +67,7 @@ def evaluate_ledger(plan: Plan, paths, year: int | None = None, parameters=None,
         for unit in plan.policy.units:
             results = {d.name: evaluation.output(d.name, unit.name) for d in plan.policy.outputs}
             units.append(UnitResult(unit.name, unit.group, results))
-        unmatched = [ledger.rows.row(i) for i in sorted(evaluation.unrecognized())]
+        unmatched = ledger.rows.rows_at(sorted(evaluation.unrecognized()))
     return Results(plan.policy.title, period, units, ledger.rows, unmatched, ledger.rejected,
                    ledger.notices + evaluation.notices, evaluation)
 

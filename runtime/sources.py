@@ -16,6 +16,7 @@ import mmap
 import os
 import re
 import stat
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -27,7 +28,7 @@ from .rows import shifted_run
 BATCH = 1000             # records per batch: big enough to amortise, small enough to stay in cache
 STRETCH = 65536          # bytes of a file whose encoding shows (see _encoding_of)
 JUDGED = 1 << 20         # bytes decoded at a time to judge a whole file's encoding
-MAPPED_BYTES = 4_000_000   # a CSV file this big is mapped into memory, not read (see _mapped)
+MAPPED_BYTES = 4_000_000   # a CSV file this big is mapped into memory, not read (see _contents)
 BROKEN = "\ufffd"        # what a byte in no known encoding decodes to
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _LONE_CR = re.compile(rb"\r(?!\n)")
@@ -66,9 +67,10 @@ class Table:
     within: tuple | None = None  # a part of such a file (split): the file's bytes, where the first part ends and this one starts
 
     def lines_after_first(self) -> int:
-        """How many records of its file lie between the end of the file's first part and this part
-        (0 for the first two parts, and for a whole file): counted when asked, by whichever process
-        reads the part."""
+        """The line breaks between the end of its file's first part and this part (0 for the first two
+        parts, and for a whole file), counted when asked by whichever process reads the part: as
+        many records, when every line is one (a blank line or a lone \r makes it a guess, which
+        the reader checks: see grouping.groups_to_send)."""
         if self.within is None:
             return 0
         data, end, start = self.within
@@ -101,9 +103,7 @@ def open_table(path: str | Path, sheet: str | None = None) -> Table:
     try:
         if suffix in (".xlsx", ".xlsm"):
             return _xlsx(path, sheet)
-        data = _mapped(path) if suffix not in (".jsonl", ".ndjson") else None
-        if data is None:
-            data = path.read_bytes()
+        data = _contents(path, mappable=suffix not in (".jsonl", ".ndjson"))
     except OSError as error:
         raise SourceError(f"{path}: 无法读取台账：{_os_reason(error)}") from error
     if suffix == ".xls":
@@ -120,17 +120,18 @@ def open_table(path: str | Path, sheet: str | None = None) -> Table:
     return _csv(path, *decode(data[:]))
 
 
-def _mapped(path: Path) -> mmap.mmap | None:
-    """A big regular file's bytes, mapped rather than read: nothing is copied before the file is
-    split, and each process that reads a part brings in only that part's pages, while the others
-    do the same. None for a small file or anything else (a pipe, say), which is read as usual.
-    (A mapped file cut short by someone else while it is read would end the process: a risk that
-    reading it whole only moves to an earlier moment.)"""
+def _contents(path: Path, mappable: bool) -> bytes | mmap.mmap:
+    """A file's bytes. A big regular file is mapped rather than read: nothing is copied before it
+    is split, and each process that reads a part brings in only that part's pages, while the others
+    do the same. Anything else (a small file, a pipe, a file system that cannot map) is read from
+    the same opening. (A mapped file cut short by someone else while it is read would end the
+    process: a risk that reading it whole only moves to an earlier moment.)"""
     with open(path, "rb") as file:
         status = os.fstat(file.fileno())
-        if not stat.S_ISREG(status.st_mode) or status.st_size < MAPPED_BYTES:
-            return None
-        return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        if mappable and stat.S_ISREG(status.st_mode) and status.st_size >= MAPPED_BYTES:
+            with suppress(OSError, ValueError):     # ValueError: emptied since it was looked at
+                return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        return file.read()
 
 
 def decode(data: bytes) -> tuple[str, str, bool]:

@@ -3,13 +3,14 @@ Whatever the number of parts and whether the children work, the outcome is the o
 the same rows in the same order, the same rejections, notices and results."""
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA, compiled_seed, results_by_unit, write_ledger
+from conftest import DATA, POLICIES, SEED_POLICIES, compiled_seed, results_by_unit, write_ledger
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parts are forked only on Linux")
 
@@ -544,8 +545,8 @@ def test_a_file_judged_a_stretch_at_a_time_gets_the_encoding_the_whole_file_woul
 
 @pytest.mark.parametrize("variant", ["utf-8", "gb18030", "unreadable bytes", "quoted cells", "lone carriage returns"])
 def test_a_big_file_is_mapped_and_read_as_if_read_whole(tmp_path, monkeypatch, variant):
-    """A big CSV file is mapped into memory instead of read (sources._mapped): every way a file can
-    be read, in parts or by the csv module, gives what reading its bytes whole gives."""
+    """A big CSV file is mapped into memory instead of read (sources._contents): every way a file
+    can be read, in parts or by the csv module, gives what reading its bytes whole gives."""
     import mmap
 
     from govrule.runtime import sources
@@ -566,14 +567,68 @@ def test_a_big_file_is_mapped_and_read_as_if_read_whole(tmp_path, monkeypatch, v
     path.write_bytes(data)
     whole = outcome(evaluate(plan, path, monkeypatch, 3))
     mapped = []
-    original = sources._mapped
+    original = sources._contents
 
-    def spy(path):
-        found = original(path)
+    def spy(path, mappable):
+        found = original(path, mappable)
         mapped.append(found)
         return found
 
     monkeypatch.setattr(sources, "MAPPED_BYTES", 1)
-    monkeypatch.setattr(sources, "_mapped", spy)
+    monkeypatch.setattr(sources, "_contents", spy)
     assert outcome(evaluate(plan, path, monkeypatch, 3)) == whole
     assert len(mapped) == 1 and isinstance(mapped[0], mmap.mmap)
+
+
+def test_a_named_pipe_is_read_from_the_one_opening(tmp_path, monkeypatch):
+    """A ledger given as a named pipe (mkfifo) cannot be mapped; it is read from the same opening
+    that found out, which is the only one its writer feeds."""
+    import os
+    import threading
+
+    from govrule.runtime import sources
+
+    monkeypatch.setattr(sources, "MAPPED_BYTES", 1)
+    text = messy_ledger(tmp_path).read_bytes()
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=lambda: pipe.write_bytes(text))
+    writer.start()
+    try:
+        table = sources.open_table(pipe)
+        assert table.data == text                        # read whole, not mapped
+    finally:
+        writer.join(timeout=5)
+    assert not writer.is_alive()
+
+
+def test_a_child_failing_inside_its_work_is_told_nothing_and_the_parent_reads_its_part(tmp_path, monkeypatch):
+    """The child's reading fails after its work began (so it sends NOTHING, then leaves): the parent
+    reads that part itself, and telling a child that has gone what its own part came to is no error,
+    even where a broken pipe would end the program (SIGPIPE restored to its default)."""
+    import subprocess
+
+    script = tmp_path / "failing_child.py"
+    script.write_text(
+        "import os, signal, sys\n"
+        "signal.signal(signal.SIGPIPE, signal.SIG_DFL)\n"
+        "from govrule.runtime import ledger\n"
+        "from govrule.runtime.run import evaluate_ledger\n"
+        "from govrule.compiler.pipeline import compile_file\n"
+        "parent = os.getpid()\n"
+        "original = ledger._read_part\n"
+        "def failing(table, *args, **kwargs):\n"
+        "    if os.getpid() != parent:\n"
+        "        raise MemoryError\n"
+        "    return original(table, *args, **kwargs)\n"
+        "ledger._read_part = failing\n"
+        "ledger.PARALLEL_MIN_BYTES = 1\n"
+        "result = evaluate_ledger(compile_file(sys.argv[1]).plan, [sys.argv[2]])\n"
+        "print(len(result.rows), len(result.rejected))\n", encoding="utf-8")
+    path = messy_ledger(tmp_path)
+    plan = compiled_seed("fengqiu").plan
+    alone = evaluate(plan, path, monkeypatch, 1)
+    done = subprocess.run([sys.executable, str(script), str(POLICIES / SEED_POLICIES["fengqiu"]), str(path)],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "GOVRULE_WORKERS": "3"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(len(alone.rows)), str(len(alone.rejected))]
