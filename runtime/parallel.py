@@ -25,7 +25,6 @@ import mmap
 import os
 import pickle
 import signal
-import socket
 import sys
 import threading
 from contextlib import suppress
@@ -77,6 +76,8 @@ def side_by_side(parts: list, work, own):
 
 
 def _fork(part, work):
+    import socket          # only where a file is read in parts: the module costs a small ledger's start-up
+
     try:
         readable, writable = os.pipe()             # results, from the child
     except OSError:
@@ -117,6 +118,8 @@ def _fork(part, work):
 
 def _tell(child, own_result: bytes) -> None:
     """Send a child what own returned (pickled); a child that has gone needs nothing."""
+    import socket          # imported already, by _fork
+
     if child is not None:
         with suppress(OSError):
             child[3].sendall(own_result, socket.MSG_NOSIGNAL)
