@@ -89,7 +89,8 @@ def _read_table(table, checker: CellChecker, links: ItemLinks, ledger: Ledger, p
         start, waiting = len(ledger.rows), len(links.waiting)
         lines += _read_part(part, layout, checker, links, ledger, progress)
         group_ahead(ledger.rows, start, links.waiting[waiting:])    # while the children still read
-        return len(ledger.rows)     # told to the children: where the second part's rows begin
+        # told to the children: where the second part's rows begin, and the items to look up
+        return len(ledger.rows), links.unresolved(ledger.rows)
 
     def work(part):
         return _part_columns(part, layout, checker)
@@ -117,14 +118,18 @@ def _read_part(table, layout: "_Layout", checker: CellChecker, links, ledger: Le
 def _part_columns(table, layout: "_Layout", checker: CellChecker):
     """A part read in a child process, packed to travel back (see parts), then its rows grouped by
     shape, taken to begin where it would if no line between it and the file's first part were
-    dropped (see grouping.groups_to_send): the parent tells where its own part ended."""
+    dropped (see grouping.groups_to_send): the parent tells where its own part ended. With them,
+    where the part first submitted the items that still wait for a 报送 row, the parent's (which it
+    tells) and the part's own (links.ItemLinks.answered)."""
     part, links = Ledger(), PartLinks(checker.submitting)
     records = _read_part(table, layout, checker, links, part, None)
     keep_until_exit(part, links)
-    second_start = yield pack(part, layout.shapes, checker.outside, records, links.packed())
+    second_start, wanted = yield pack(part, layout.shapes, checker.outside, records, links.packed())
     guessed_start = second_start + table.lines_after_first()
     linked = links.linked(part.rows.shapes)           # while the parent takes the part in
-    yield guessed_start, groups_to_send(linked, part.rows.dates, guessed_start)
+    asked = wanted.union(map(part.rows.items.__getitem__, links.waiting))
+    answers = {item: links.first[item] for item in asked if item in links.first}
+    yield guessed_start, groups_to_send(linked, part.rows.dates, guessed_start), asked, answers
 
 
 def _take_part(packed: dict, layout: "_Layout", checker: CellChecker, links: ItemLinks, ledger: Ledger,
@@ -140,9 +145,10 @@ def _take_part(packed: dict, layout: "_Layout", checker: CellChecker, links: Ite
     keep_until_exit(part)           # its cells live on in the ledger; its lists need not be freed one by one
     grouped = next(results, None)
     if grouped is not None:         # else they are grouped with the rest at the end
-        guessed_start, groups = grouped
+        guessed_start, groups, asked, answers = grouped
         relinked = set(waiting).difference(map(start.__add__, part.links[2]))
         take_ahead(ledger.rows, start, guessed_start, groups, waiting, relinked)
+        links.answered(asked, answers)
     ledger.rejected += [replace(rejection, row=rejection.row + shift) for rejection in part.rejected]
     for item, cells in part.outside.items():      # the earlier parts' 报送 rows come first
         checker.outside.setdefault(item, cells)

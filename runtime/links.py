@@ -17,6 +17,7 @@ from __future__ import annotations
 import operator
 from array import array
 from collections import deque
+from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import compress, filterfalse, repeat
 
@@ -81,7 +82,7 @@ class ItemLinks:
     def __init__(self, submitting: set[Shape]) -> None:
         self.submitting = submitting                   # the shapes of 报送 rows, as the reader makes them
         self.first: dict[str, int] = {}                # item -> index of its first 报送 row
-        self.later: list[tuple] = []                   # (start, first 报送 rows, their items) of parts not yet in `first`
+        self.later: list[_Later] = []                  # parts taken in whose first 报送 rows are not in `first` yet
         self.derived: dict[tuple, Shape] = {}
         derived = self.derived          # not self: a cycle would keep every row's entry alive for the collector
         self.takers = Memo(lambda source: _Taker(source, derived))   # 报送 shape -> its _Taker
@@ -111,7 +112,7 @@ class ItemLinks:
             waiting = [*waiting, *compress(settled, map(operator.not_, keep))]
             settled, sources = list(compress(settled, keep)), list(compress(sources, keep))
         self._apply(part.shapes, part.lengths, settled, sources, start)
-        self.later.append((start, firsts, submitted))
+        self.later.append(_Later(start, firsts, submitted))
         return sorted(map(start.__add__, waiting))
 
     def settle(self, rows: LedgerRows, waiting: list[int]) -> None:
@@ -122,13 +123,28 @@ class ItemLinks:
         self._apply(rows.shapes, rows.lengths, list(compress(waiting, found)), list(compress(sources, found)), 0)
         self.waiting += compress(waiting, map(operator.not_, found))
 
+    def unresolved(self, rows: LedgerRows) -> set[str]:
+        """The items of the rows still waiting that no 报送 row read so far has: what a part read
+        elsewhere is asked to look up (see answered)."""
+        return set(filterfalse(self.first.__contains__, map(rows.items.__getitem__, self.waiting)))
+
+    def answered(self, asked: set[str], answers: dict[str, int]) -> None:
+        """The part taken last looked up these items itself: where each of those it has was first
+        submitted in it. At the end no other code of the part needs looking at for them."""
+        self.later[-1].asked, self.later[-1].answers = asked, answers
+
     def _merge_later(self, wanted: set | None = None) -> None:
         """The first 报送 rows of parts taken before, into `first` (in ledger order: setdefault);
         only those of the `wanted` items when given."""
         if wanted is not None and not wanted:
             self.later.clear()
             return
-        for start, firsts, keys in self.later:
+        for part in self.later:
+            if wanted is not None and wanted <= part.asked:
+                for item in wanted.intersection(part.answers):
+                    self.first.setdefault(item, part.start + part.answers[item])
+                continue
+            start, firsts, keys = part.start, part.firsts, part.items
             places = map(start.__add__, firsts)
             if wanted is not None:
                 keep = list(map(wanted.__contains__, keys))
@@ -178,6 +194,16 @@ class ItemLinks:
         if key not in self.outside_shapes:
             self.outside_shapes[key] = Shape(unit, None, "报送", None, None, None, category, tags, ONE, None)
         return self.outside_shapes[key]
+
+
+@dataclass(slots=True)
+class _Later:
+    """A part taken in whose first 报送 rows are not in ItemLinks.first yet."""
+    start: int                # its first row's ledger index
+    firsts: array             # its first 报送 rows, counted in the part
+    items: list[str]          # their items
+    asked: set = field(default_factory=set)        # items the part looked up itself (answered)
+    answers: dict = field(default_factory=dict)    # those of them it has -> their first 报送 row in it
 
 
 class _Taker(dict):
