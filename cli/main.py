@@ -162,14 +162,15 @@ def _write(path: str, write) -> None:
 
 def _list_unmatched(results, limit: int = 20) -> None:
     """The terminal lists the first unmatched rows; the files (json, xlsx) list all of them."""
-    if not results.unmatched:
+    unmatched = results.unmatched_at
+    if not unmatched:
         return
-    click.echo(f"\n未匹配的行（没有规则计入）：{len(results.unmatched)} 行", err=True)
-    for r in results.unmatched[:limit]:
+    click.echo(f"\n未匹配的行（没有规则计入）：{len(unmatched)} 行", err=True)
+    for r in results.rows.rows_at(unmatched[:limit]):
         where = " ".join(x for x in (r.publication, r.level, r.form, r.category) if x)
         click.echo(f"  {r.file}:{r.row}: {r.unit} {r.event} {where}".rstrip(), err=True)
-    if len(results.unmatched) > limit:
-        click.echo(f"  ……另有 {len(results.unmatched) - limit} 行；--format xlsx 或 json 列出全部", err=True)
+    if len(unmatched) > limit:
+        click.echo(f"  ……另有 {len(unmatched) - limit} 行；--format xlsx 或 json 列出全部", err=True)
 
 
 @main.command()
@@ -252,7 +253,7 @@ def _report_rows(results, limit: int = 30) -> None:
             click.echo(f"{kind}：{entry}", err=True)
         if len(entries) > limit:
             click.echo(f"{kind}：……另有 {len(entries) - limit} 条；{more}", err=True)
-    click.echo(f"台账：计分 {results.rows_counted} 行，未匹配 {len(results.unmatched)} 行，"
+    click.echo(f"台账：计分 {results.rows_counted} 行，未匹配 {len(results.unmatched_at)} 行，"
                f"拒绝 {len(results.rejected)} 行", err=True)
 
 
@@ -351,11 +352,11 @@ def _json(results, compiled, traces=None) -> dict:
         "period": {"from": results.period.start.isoformat(), "to": results.period.end.isoformat()},
         "units": [{"unit": u.unit, "group": u.group, "results": {k: json_value(v) for k, v in u.results.items()}}
                   for u in results.units],
-        "rows": {"counted": results.rows_counted, "unmatched": len(results.unmatched),
+        "rows": {"counted": results.rows_counted, "unmatched": len(results.unmatched_at),
                  "rejected": len(results.rejected)},
         "diagnostics": [d.to_json() for d in compiled.diagnostics.sorted()],
         "notices": list(results.notices),
-        "unmatched": [{"file": r.file, "row": r.row, "unit": r.unit, "event": r.event} for r in results.unmatched],
+        "unmatched": _unmatched_json(results),
         "rejected": [{"file": j.file, "row": j.row, "column": j.column, "reason": j.reason,
                       "suggestion": j.suggestion} for j in results.rejected],
     }
@@ -365,6 +366,14 @@ def _json(results, compiled, traces=None) -> dict:
         for entry in data["units"]:
             entry["trace"] = [trace_json(n) for n in traces[entry["unit"]]]
     return data
+
+
+def _unmatched_json(results) -> list[dict]:
+    """Where each unmatched row is and what it is, read from the ledger's columns: a big ledger
+    may leave hundreds of thousands of rows unmatched, and these cells need no Row objects."""
+    rows, at = results.rows, results.unmatched_at
+    return [{"file": file, "row": number, "unit": shape.unit, "event": shape.event}
+            for file, number, shape in zip(rows.files_at(at), rows.numbers.at(at), map(rows.shapes.__getitem__, at))]
 
 
 def _table(results, plan) -> str:

@@ -165,12 +165,12 @@ class LedgerRows:
         if new:
             shapes = list(map(self.shapes.__getitem__, new))
             fields = [map(attrgetter(name), shapes) for name in _SHAPED]
-            made.update(zip(new, map(Row, self._files_at(new), self.numbers.at(new), map(self.dates.__getitem__, new),
+            made.update(zip(new, map(Row, self.files_at(new), self.numbers.at(new), map(self.dates.__getitem__, new),
                                      *fields[:2], [item or None for item in map(self.items.__getitem__, new)],
                                      *fields[2:7], map(self.lengths.__getitem__, new), *fields[7:], new)))
         return list(map(made.__getitem__, indices))
 
-    def _files_at(self, indices: list[int]):
+    def files_at(self, indices: list[int]):
         """The file of each of these indices (in ascending order)."""
         bounds = [*map(partial(bisect_left, indices), self._starts), len(indices)]
         return chain.from_iterable(map(repeat, self._files, map(sub, bounds[1:], bounds)))

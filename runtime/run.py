@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from itertools import filterfalse
 
@@ -27,19 +28,25 @@ class Results:
     period: Span
     units: list[UnitResult]
     rows: LedgerRows          # every row that was read and not rejected
-    unmatched: list[Row]
+    unmatched_at: list[int]   # the ledger index of every row no output counts, in ledger order
     rejected: list[Rejection]
     notices: list[str] = field(default_factory=list)
     evaluation: Evaluation | None = None
 
     @property
     def rows_counted(self) -> int:
-        return len(self.rows) - len(self.unmatched)
+        return len(self.rows) - len(self.unmatched_at)
+
+    @cached_property
+    def unmatched(self) -> list[Row]:
+        """The unmatched rows as objects, in ledger order (made when first asked for: a listing that
+        needs a few of their cells can read them from `rows` at `unmatched_at`)."""
+        return self.rows.rows_at(self.unmatched_at)
 
     @property
     def counted(self) -> list[Row]:
         """The counted rows as objects, in ledger order (made on demand: a big ledger has millions)."""
-        unused = {r.index for r in self.unmatched}
+        unused = set(self.unmatched_at)
         return self.rows.rows_at(list(filterfalse(unused.__contains__, range(len(self.rows)))))
 
 
@@ -67,7 +74,7 @@ def evaluate_ledger(plan: Plan, paths, year: int | None = None, parameters=None,
         for unit in plan.policy.units:
             results = {d.name: evaluation.output(d.name, unit.name) for d in plan.policy.outputs}
             units.append(UnitResult(unit.name, unit.group, results))
-        unmatched = ledger.rows.rows_at(sorted(evaluation.unrecognized()))
+        unmatched = sorted(evaluation.unrecognized())
     return Results(plan.policy.title, period, units, ledger.rows, unmatched, ledger.rejected,
                    ledger.notices + evaluation.notices, evaluation)
 

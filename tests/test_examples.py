@@ -130,3 +130,22 @@ def test_fengqiu_period_defaults_to_2023_and_can_be_overridden(tmp_path):
     town = next(u for u in data["units"] if u["unit"] == "城关镇")
     # +10 for 约稿完成, −10 for no 调研 and no 负面 submission
     assert town["results"]["总分"] == 0
+
+
+@pytest.mark.parametrize("name", ["shuozhou", "cixi"])
+def test_json_cites_each_unmatched_row_as_its_row_object_does(tmp_path, name):
+    """The JSON's unmatched rows are read straight from the ledger's columns; they say what the
+    Row objects say, file by file (the example cut into two files)."""
+    from govrule.compiler.pipeline import compile_file
+    from govrule.runtime.run import evaluate_ledger
+
+    lines = (DATA / name / "ledger.csv").read_text(encoding="utf-8-sig").splitlines()
+    half = len(lines) // 2
+    first, second = tmp_path / "上半年.csv", tmp_path / "下半年.csv"
+    first.write_text("\n".join(lines[:half]) + "\n", encoding="utf-8")
+    second.write_text("\n".join([lines[0], *lines[half:]]) + "\n", encoding="utf-8")
+    done = run_cli("eval", str(POLICIES / CASES[name]), str(first), str(second), "--format", "json")
+    listed = [(r["file"], r["row"], r["unit"], r["event"]) for r in json.loads(done.stdout)["unmatched"]]
+    results = evaluate_ledger(compile_file(POLICIES / CASES[name]).plan, [str(first), str(second)])
+    assert listed == [(r.file, r.row, r.unit, r.event) for r in results.unmatched]
+    assert {file for file, *_ in listed} == {str(first), str(second)} and len(listed) > 10
