@@ -64,6 +64,8 @@ def _read_all(paths, plan: Plan, period: tuple[date, date], sheet: str | None, p
 # each part of a file read side by side has at least this many bytes (a file of fewer than twice
 # as many is read in one process): forking and sending back cost more than smaller parts save
 PARALLEL_MIN_BYTES = 2_000_000
+# at most this many items waiting for a 报送 row are sent to a child to look up (see own)
+TOLD_ITEMS = 2000
 # the part the parent reads itself is this much longer than each child's: a child also packs its
 # part and sends it, and the parent then takes it in
 OWN_SHARE = 0.95
@@ -89,8 +91,11 @@ def _read_table(table, checker: CellChecker, links: ItemLinks, ledger: Ledger, p
         start, waiting = len(ledger.rows), len(links.waiting)
         lines += _read_part(part, layout, checker, links, ledger, progress)
         group_ahead(ledger.rows, start, links.waiting[waiting:])    # while the children still read
-        # told to the children: where the second part's rows begin, and the items to look up
-        return len(ledger.rows), links.unresolved(ledger.rows)
+        # told to the children: where the second part's rows begin, and the items to look up (a
+        # few: what a child is told must fit the socket's buffer while the child may still be
+        # sending its part through a pipe; with more, the parent looks them up at the end)
+        wanted = links.unresolved(ledger.rows)
+        return len(ledger.rows), wanted if len(wanted) <= TOLD_ITEMS else set()
 
     def work(part):
         return _part_columns(part, layout, checker)

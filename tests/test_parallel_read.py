@@ -632,3 +632,38 @@ def test_a_child_failing_inside_its_work_is_told_nothing_and_the_parent_reads_it
                           capture_output=True, text=True, timeout=120, env={**os.environ, "GOVRULE_WORKERS": "3"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [str(len(alone.rows)), str(len(alone.rejected))]
+
+
+def test_many_adoptions_before_their_submissions_in_a_later_part_neither_hang_nor_differ(tmp_path, monkeypatch):
+    """40,000 items adopted in the first part and submitted in the second, read where no shared
+    memory can be had: what the parent tells its child stays small (TOLD_ITEMS), so it never waits
+    on a child that is itself waiting to send its part through the pipe."""
+    import csv
+    import subprocess
+
+    from govrule.runtime import ledger
+
+    with open(DATA / "fengqiu" / "ledger.csv", encoding="utf-8-sig", newline="") as file:
+        unit = next(csv.DictReader(file))["单位"]
+    count = 40_000
+    adopted = [{"日期": "2023-03-03", "单位": unit, "事项": "采用", "信息编号": f"A{i:06d}", "刊物": "共享信息",
+                "级别": "市"} for i in range(count)]
+    submitted = [{"日期": "2023-03-04", "单位": unit, "事项": "报送", "信息编号": f"A{i:06d}", "类别": "调研"}
+                 for i in range(count)]
+    path = write_ledger(tmp_path / "late.csv", adopted + submitted)
+    assert count > ledger.TOLD_ITEMS
+    script = tmp_path / "no_shared_memory.py"
+    script.write_text(
+        "import sys\n"
+        "from govrule.runtime import ledger, parallel\n"
+        "from govrule.runtime.run import evaluate_ledger\n"
+        "from govrule.compiler.pipeline import compile_file\n"
+        "parallel._shared_memory = lambda: None\n"
+        "ledger.PARALLEL_MIN_BYTES = 1\n"
+        "result = evaluate_ledger(compile_file(sys.argv[1]).plan, [sys.argv[2]])\n"
+        "print(len(result.rows), sum(r.category == '调研' for r in result.rows if r.event == '采用'))\n",
+        encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), str(POLICIES / SEED_POLICIES["fengqiu"]), str(path)],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "GOVRULE_WORKERS": "2"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(2 * count), str(count)]     # every adoption took its submission's 类别
