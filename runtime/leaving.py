@@ -19,6 +19,11 @@ def leaving_at_exit() -> None:
         _kept = []
 
 
+def leaving() -> bool:
+    """Whether this process ends with os._exit (leaving_at_exit was called)."""
+    return _kept is not None
+
+
 def keep_until_exit(*objects) -> None:
     """Keep these objects alive until the process leaves, if it leaves at once (see leaving_at_exit)."""
     if _kept is not None:

@@ -29,7 +29,7 @@ import sys
 import threading
 from contextlib import suppress
 
-from .leaving import leaving_at_exit
+from .leaving import keep_until_exit, leaving, leaving_at_exit
 
 # memory reserved for each child's results: only what the child writes is ever allocated
 SHARED_BYTES = 1 << 30
@@ -188,19 +188,26 @@ def _results(child):
 
 
 def _release(shared: mmap.mmap | None) -> None:
+    """Give back the memory shared with a child (unmapping what it wrote takes a few milliseconds,
+    which a process about to leave can leave to the system)."""
     if shared is not None:
-        shared.close()
+        if leaving():
+            keep_until_exit(shared)
+        else:
+            shared.close()
 
 
 def _stop(child) -> None:
-    """A child whose results are no longer wanted: ended, its pipes closed, reaped."""
+    """A child whose results are no longer wanted: ended, its pipes closed, reaped (but by a process
+    about to leave, which need not wait while the system takes the child's memory back: see leaving)."""
     pid, pipe, shared, telling = child
     with suppress(OSError):
         os.kill(pid, signal.SIGKILL)
     for end in (pipe, telling):
         with suppress(OSError):
             end.close()
-    _reap(pid)
+    if not leaving():
+        _reap(pid)
     _release(shared)
 
 

@@ -279,7 +279,9 @@ def test_a_process_that_leaves_at_exit_keeps_what_it_is_given(monkeypatch):
     assert alive() is not None
 
 
-def test_a_leaving_reader_keeps_the_item_links_and_the_parts_it_took(tmp_path, monkeypatch):
+def test_a_leaving_reader_keeps_what_it_no_longer_needs_and_leaves_its_children_to_the_system(tmp_path, monkeypatch):
+    import mmap
+
     from govrule.runtime import leaving
     from govrule.runtime.links import ItemLinks
     from govrule.runtime.parts import Part
@@ -290,6 +292,9 @@ def test_a_leaving_reader_keeps_the_item_links_and_the_parts_it_took(tmp_path, m
     evaluate(plan, messy_ledger(tmp_path), monkeypatch, 3)
     kinds = [type(kept) for kept in leaving._kept]
     assert kinds.count(ItemLinks) == 1 and kinds.count(Part) == 2
+    assert kinds.count(mmap.mmap) == 2                   # the memory each child wrote into, not unmapped
+    for _ in range(2):                                   # the children were ended but left to the system
+        assert os.waitpid(-1, 0)[0] > 0
 
 
 def table_of(tmp_path, text: str):
