@@ -37,7 +37,7 @@ def read(path, monkeypatch, workers: int):
     period = assessment_period(plan)
     monkeypatch.setattr(ledger, "PARALLEL_MIN_BYTES", 1)
     monkeypatch.setenv("GOVRULE_WORKERS", str(workers))
-    return ledger.read_ledger([path], plan, (period.start, period.end)).rows
+    return ledger.read_ledger(path if isinstance(path, list) else [path], plan, (period.start, period.end)).rows
 
 
 @pytest.mark.parametrize("workers", [2, 3, 5])
@@ -192,3 +192,32 @@ def test_a_childs_groups_joined_with_the_parents_are_the_buckets_of_the_whole(da
     for index in [*parent_loose, *waiting, *relinked]:    # settled at last
         rows.shapes[index] = final[index]
     assert bucketed(rows) == from_scratch(rows)
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.parametrize("order", range(3))
+def test_several_files_some_read_in_parts_give_the_one_process_read(tmp_path, monkeypatch, workers, order):
+    """Ledger files read one after another, some cut into parts and one not (a quoted cell sends it
+    to the csv module), the same file twice: the buckets and every outcome are one process's."""
+    from govrule.runtime import grouping
+    from govrule.runtime.run import evaluate_ledger
+    from test_parallel_read import outcome
+
+    (tmp_path / "spread").mkdir()
+    (tmp_path / "messy").mkdir()
+    spread, messy = spread_ledger(tmp_path / "spread"), messy_ledger(tmp_path / "messy")
+    lines = messy.read_text(encoding="utf-8").split("\n")
+    lines[5] = lines[5].replace(",,", ',"",', 1)
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text("\n".join(lines), encoding="utf-8")
+    files = [[spread, quoted, messy], [quoted, messy, spread], [messy, spread, quoted, spread]][order]
+    plan = compiled_seed("fengqiu").plan
+    monkeypatch.setenv("GOVRULE_WORKERS", "1")
+    alone = outcome(evaluate_ledger(plan, files))
+    added = []
+    original = grouping.Ahead.add
+    monkeypatch.setattr(grouping.Ahead, "add", lambda ahead, *args: added.append(1) or original(ahead, *args))
+    rows = read(files, monkeypatch, workers)
+    assert len(added) == workers * sum(path != quoted for path in files)     # every part of every file cut
+    assert bucketed(rows) == from_scratch(rows)
+    assert outcome(evaluate_ledger(plan, files)) == alone
