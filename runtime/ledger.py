@@ -144,14 +144,13 @@ def _take_part(packed: dict, layout: "_Layout", checker: CellChecker, links: Ite
     how many records it had."""
     part = unpack(packed, layout.shapes)
     start = len(ledger.rows)
-    waiting = links.take(part, ledger.rows)
+    waiting, relinked = links.take(part, ledger.rows)
     ledger.rows.extend(part.shapes, part.dates, part.items, part.lengths, part.numbers.shifted(shift))
     links.settle(ledger.rows, waiting)
     keep_until_exit(part)           # its cells live on in the ledger; its lists need not be freed one by one
     grouped = next(results, None)
     if grouped is not None:         # else they are grouped with the rest at the end
         guessed_start, groups, asked, answers = grouped
-        relinked = set(waiting).difference(map(start.__add__, part.links[2]))
         take_ahead(ledger.rows, start, guessed_start, groups, waiting, relinked)
         links.answered(asked, answers)
     ledger.rejected += [replace(rejection, row=rejection.row + shift) for rejection in part.rejected]

@@ -97,23 +97,25 @@ class ItemLinks:
         self._apply(rows.shapes, rows.lengths, settled, sources, 0)
         self.waiting += waiting
 
-    def take(self, part, rows: LedgerRows) -> list[int]:
+    def take(self, part, rows: LedgerRows) -> tuple[list[int], set[int]]:
         """Apply the links a part found (PartLinks.packed) to its own columns, before they are
         appended to the ledger's rows. An item that an earlier part submitted takes that part's
-        报送 row instead. Returns the rows to `settle` once the part is appended, as ledger indices."""
+        报送 row instead. Returns the rows to `settle` once the part is appended, and those of them
+        the part had linked to a 报送 row of its own (relinked), as ledger indices."""
         self._merge_later()
         start = len(rows)
         settled, sources, waiting, firsts = part.links
         items = part.items
         submitted = list(map(items.__getitem__, firsts))
         again = set(filter(self.first.__contains__, submitted))
+        relinked: list[int] = []
         if again:
             keep = [items[i] not in again for i in settled]
-            waiting = [*waiting, *compress(settled, map(operator.not_, keep))]
+            relinked = list(compress(settled, map(operator.not_, keep)))
             settled, sources = list(compress(settled, keep)), list(compress(sources, keep))
         self._apply(part.shapes, part.lengths, settled, sources, start)
         self.later.append(_Later(start, firsts, submitted))
-        return sorted(map(start.__add__, waiting))
+        return sorted(map(start.__add__, [*waiting, *relinked])), set(map(start.__add__, relinked))
 
     def settle(self, rows: LedgerRows, waiting: list[int]) -> None:
         """Rows a part left waiting: those of an item an earlier part submitted are settled now,

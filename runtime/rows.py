@@ -149,17 +149,11 @@ class LedgerRows:
     def row(self, index: int) -> Row:
         """The row at an index, made once."""
         made = self._made.get(index)
-        if made is None:
-            s = self.shapes[index]
-            made = self._made[index] = Row(
-                self.file_of(index), self.numbers[index], self.dates[index], s.unit, s.event,
-                self.items[index] or None, s.publication, s.level, s.form, s.category, s.tags,
-                self.lengths[index], s.count, s.points, s.sub_unit, index)
-        return made
+        return made if made is not None else self.rows_at((index,))[0]
 
     def rows_at(self, indices) -> list[Row]:
-        """The rows at these indices (in ascending order), each made once, as `row` makes them; a
-        column at a time, for the many rows an unmatched list or an explanation asks for."""
+        """The rows at these indices (in ascending order), each made once (`row` gives the same
+        objects); a column at a time, for the many rows an unmatched list or an explanation asks for."""
         made = self._made
         new = list(filterfalse(made.__contains__, indices))
         if new:
