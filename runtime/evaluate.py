@@ -22,12 +22,13 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from functools import cached_property
 from itertools import accumulate, compress, filterfalse, repeat
-from operator import attrgetter, eq, ge, le, not_
+from operator import attrgetter, eq, ge, itemgetter, le, not_
 
 from govrule.compiler import ir
 from govrule.compiler.lower import Plan
@@ -81,8 +82,8 @@ class _Rows:
     indices: list[int]
     ledger: LedgerRows
     whole: bool = False                   # a whole bucket, which lives as long as the evaluation
-    _dates: list[date] | None = None
-    _items: list[str] | None = None
+    _dates: Sequence[date] | None = None
+    _items: Sequence[str] | None = None
     _days: tuple | None = None
     _item_set: set | None = None
 
@@ -90,16 +91,16 @@ class _Rows:
         return len(self.indices)
 
     @property
-    def dates(self) -> list[date]:
+    def dates(self) -> Sequence[date]:
         if self._dates is None:
-            self._dates = list(map(self.ledger.dates.__getitem__, self.indices))
+            self._dates = _gather(self.ledger.dates, self.indices)
         return self._dates
 
     @property
-    def items(self) -> list[str]:
+    def items(self) -> Sequence[str]:
         """Each row's item, "" for a row without one."""
         if self._items is None:
-            self._items = list(map(self.ledger.items.__getitem__, self.indices))
+            self._items = _gather(self.ledger.items, self.indices)
         return self._items
 
     def where(self, mask: list[bool]) -> "_Rows":
@@ -366,10 +367,10 @@ class Evaluation:
         Each condition is asked of the whole column at C speed: one map per condition."""
         ledger, masks = self.ledger, []
         if pattern.min_amount is not None:
-            counts = map(_COUNT, map(ledger.shapes.__getitem__, rows.indices))
+            counts = map(_COUNT, _gather(ledger.shapes, rows.indices))
             masks.append(map(le, repeat(pattern.min_amount), counts))
         if pattern.min_length is not None:       # a blank 字数 is no length at all
-            lengths = list(map(ledger.lengths.__getitem__, rows.indices))
+            lengths = _gather(ledger.lengths, rows.indices)
             masks.append(map(le, repeat(pattern.min_length), map(_NO_LENGTH.get, lengths, lengths)))
         if pattern.date_from is not None:
             masks.append(map(le, repeat(pattern.date_from), rows.dates))
@@ -928,6 +929,14 @@ def _compare(op: str, left: Value, right: Value) -> Value:
         return None
     return {">=": left >= right, "<=": left <= right, ">": left > right, "<": left < right,
             "==": left == right, "!=": left != right}[op]
+
+
+def _gather(column: list, indices: list[int]) -> Sequence:
+    """column[i] for each index, in order. An itemgetter's own loop gathers scattered cells in about
+    two thirds of the time a map over __getitem__ takes (one of them alone comes back bare)."""
+    if len(indices) < 2:
+        return [column[i] for i in indices]
+    return itemgetter(*indices)(column)
 
 
 def _bucket(ledger: LedgerRows) -> list[tuple[Shape, _Rows]]:

@@ -191,3 +191,12 @@ def test_a_mask_asks_of_a_column_what_a_row_match_asks_of_each_row(name, min_amo
         assert (mask if mask is not None else [True] * len(rows)) == [ev._row_match(pattern, i) for i in rows.indices]
         assert (mask if mask is not None else [True] * len(rows)) == list(map(reading, rows.indices))
     assert any(length is None for length in ev.ledger.lengths)       # blank 字数 are among the rows
+
+
+@given(st.lists(st.integers(min_value=0, max_value=30), max_size=40))
+def test_gathering_a_column_takes_each_index_in_order(indices):
+    from govrule.runtime.evaluate import _gather
+
+    column = [f"信息{i}" for i in range(31)]
+    assert list(_gather(column, sorted(indices))) == [column[i] for i in sorted(indices)]
+    assert list(_gather(column, indices)) == [column[i] for i in indices]
