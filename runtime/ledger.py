@@ -86,16 +86,16 @@ def _read_table(table, checker: CellChecker, links: ItemLinks, ledger: Ledger, p
 
     lines = 0                       # in the parts read so far: each part is numbered as if it were the first
 
-    def own(part) -> int:
+    def own(part):
         nonlocal lines
         start, waiting = len(ledger.rows), len(links.waiting)
         lines += _read_part(part, layout, checker, links, ledger, progress)
-        group_ahead(ledger.rows, start, links.waiting[waiting:])    # while the children still read
         # told to the children: where the second part's rows begin, and the items to look up (a
         # few: what a child is told must fit the socket's buffer while the child may still be
         # sending its part through a pipe; with more, the parent looks them up at the end)
         wanted = links.unresolved(ledger.rows)
-        return len(ledger.rows), wanted if len(wanted) <= TOLD_ITEMS else set()
+        yield len(ledger.rows), wanted if len(wanted) <= TOLD_ITEMS else set()
+        group_ahead(ledger.rows, start, links.waiting[waiting:])    # while the children go on
 
     def work(part):
         return _part_columns(part, layout, checker)

@@ -10,8 +10,10 @@ in the parent, no child outlives its use.
 
 A child's work is a generator: each result it yields is sent at once, and the next is made
 while the parent takes in the ones before. So a child that would otherwise sit idle while the
-parent takes in its part can prepare more for the parent meanwhile. What the parent's own part
-comes to (what `own` returns) is told to every child, as the value of its first `yield`.
+parent takes in its part can prepare more for the parent meanwhile. The parent's own work is a
+generator too: what it yields first, once its part is read, is told to every child at once, as
+the value of the child's first `yield`; the rest of the parent's work (grouping its part) runs
+after that, while the children go on with what they were told.
 
 A child writes its results into memory shared with the parent, so it is done as soon as it has
 written them, and the parent reads them where they lie; a pipe would copy them through a small
@@ -53,17 +55,21 @@ def workers() -> int:
 
 
 def side_by_side(parts: list, work, own):
-    """own(parts[0]) here while work(part), a generator, runs for every other part in a forked child;
-    what own returns is sent into each child's work after its first result. Yields (part, results)
-    in order, after own is done: `results` iterates over what the child's work yielded, each read
-    when asked for, and ends early where the child failed (a part whose first result never comes is
-    the caller's to do). Ask for what you want before moving on to the next part: a child is stopped
-    then. However this ends (an error here, Ctrl-C), no child is left behind."""
+    """own(parts[0]), a generator, here while work(part), a generator, runs for every other part in a
+    forked child; what own yields first is sent into each child's work after its first result, and
+    own then runs to its end. Yields (part, results) in order, after own is done: `results` iterates
+    over what the child's work yielded, each read when asked for, and ends early where the child
+    failed (a part whose first result never comes is the caller's to do). Ask for what you want
+    before moving on to the next part: a child is stopped then. However this ends (an error here,
+    Ctrl-C), no child is left behind."""
     children = [_fork(part, work) for part in parts[1:]]
     try:
-        own_result = pickle.dumps(own(parts[0]), protocol=pickle.HIGHEST_PROTOCOL)
+        mine = own(parts[0])
+        told = pickle.dumps(next(mine), protocol=pickle.HIGHEST_PROTOCOL)
         for child in children:
-            _tell(child, own_result)
+            _tell(child, told)
+        for _ in mine:
+            pass
         for index, part in enumerate(parts[1:]):
             yield part, _results(children[index])
             child, children[index] = children[index], None
@@ -83,7 +89,7 @@ def _fork(part, work):
     except OSError:
         return None
     try:
-        # what own returned, to the child: a socket, whose send can be told not to raise SIGPIPE
+        # what own yielded, to the child: a socket, whose send can be told not to raise SIGPIPE
         # when the child has gone (a program may have that signal end it)
         telling, hearing = socket.socketpair()
     except OSError:
@@ -116,13 +122,13 @@ def _fork(part, work):
     return pid, os.fdopen(readable, "rb"), shared, telling
 
 
-def _tell(child, own_result: bytes) -> None:
-    """Send a child what own returned (pickled); a child that has gone needs nothing."""
+def _tell(child, told: bytes) -> None:
+    """Send a child what own yielded first (pickled); a child that has gone needs nothing."""
     import socket          # imported already, by _fork
 
     if child is not None:
         with suppress(OSError):
-            child[3].sendall(own_result, socket.MSG_NOSIGNAL)
+            child[3].sendall(told, socket.MSG_NOSIGNAL)
 
 
 def _shared_memory() -> mmap.mmap | None:
@@ -132,14 +138,14 @@ def _shared_memory() -> mmap.mmap | None:
         return None
 
 
-def _messages(results, shared: mmap.mmap | None, own_result):
+def _messages(results, shared: mmap.mmap | None, told):
     """What the pipe carries for each result the work yields, each made when the one before is sent;
-    after the first, the work is sent what the parent's own part came to (`own_result()`, which
+    after the first, the work is sent what the parent's own part came to (`told()`, which
     waits for it). Where the work fails, NOTHING ends them (the parent does without the rest)."""
     try:
         result = next(results)
         yield _message(result, shared)
-        result = results.send(own_result())
+        result = results.send(told())
         while True:
             yield _message(result, shared)
             result = next(results)

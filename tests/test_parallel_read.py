@@ -241,12 +241,16 @@ def test_results_are_read_when_asked_for_and_end_where_the_child_failed(tmp_path
             raise ValueError
         yield part * 3, told
 
+    finished = []
+
     def own(part):
         assert part == 1
-        return "the parent's part"
+        yield "the parent's part"
+        finished.append(part)           # the rest of the parent's work, once the children are told
 
     taken = {part: list(results) for part, results in parallel.side_by_side([1, 2, 3], work, own)}
     assert taken == {2: [4, (6, "the parent's part")], 3: [6]}
+    assert finished == [1]
 
 
 class _Made:
