@@ -28,7 +28,7 @@ from datetime import date
 from fractions import Fraction
 from functools import cached_property
 from itertools import accumulate, compress, filterfalse, repeat
-from operator import attrgetter, eq, ge, itemgetter, le, not_
+from operator import attrgetter, eq, ge, gt, itemgetter, le, not_
 
 from govrule.compiler import ir
 from govrule.compiler.lower import Plan
@@ -506,36 +506,43 @@ class Evaluation:
         """取最高 (max): an item keeps its highest base, the earliest row on a tie; 只计一次 (once): its
         earliest row (by date, then ledger order). A row without an item is an item of its own.
         Pieces split into kept and dropped. This loop sees every matched row, so it claims an
-        item with a plain int: piece * _SLOT + position."""
+        item with a plain int: turn * _SLOT + position, where pieces take turns by level."""
         if block.item_mode == "max":       # highest base first, so that a later piece can win only a tie
             levels = {base: i for i, base in enumerate(sorted({p.base for p in pieces}))}
             level = [levels[p.base] for p in pieces]
             order = sorted(range(len(pieces)), key=level.__getitem__, reverse=True)
         else:
             level = [0] * len(pieces)
-            order = range(len(pieces))
-        best: dict[object, int] = {}       # item -> piece * _SLOT + position of the row that wins it
+            order = list(range(len(pieces)))
+        level_start, start = [], 0         # per turn, the first turn of its level: claims since then can tie
+        for turn, i in enumerate(order):
+            if turn and level[i] != level[order[turn - 1]]:
+                start = turn
+            level_start.append(start)
+        best: dict[object, int] = {}       # item -> turn * _SLOT + position of the row that wins it
         claim = best.setdefault
         dates = self.ledger.dates
         won_in: list = [None] * len(pieces)     # per piece, whether each of its rows holds its item
-        for i in order:
+        for turn, i in enumerate(order):
             rows = pieces[i].rows
             keys = rows.items
             if "" in keys:
                 keys = [item or ~index for item, index in zip(keys, rows.indices)]
-            entries = range(i * _SLOT, i * _SLOT + len(keys))
-            won = won_in[i] = list(map(eq, map(claim, keys, entries), entries))   # claims in one C-level pass
-            # an item claimed before: taken over only on a tie (same level), by an earlier row
-            for position in compress(range(len(keys)), map(not_, won)):
+            entries = range(turn * _SLOT, turn * _SLOT + len(keys))
+            claimed = list(map(claim, keys, entries))              # claims in one C-level pass
+            won = won_in[i] = list(map(eq, claimed, entries))
+            # an item claimed before at the same level (a tie) is taken over by an earlier row; one
+            # claimed at a higher level stays where it is
+            tied = map(gt, map(ge, claimed, repeat(level_start[turn] * _SLOT)), won)
+            for position in compress(range(len(keys)), tied):
                 key = keys[position]
                 holder = best[key]
-                if level[holder // _SLOT] == level[i]:
-                    other = pieces[holder // _SLOT].rows
-                    mine, theirs = rows.indices[position], other.indices[holder % _SLOT]
-                    if (dates[mine], mine) < (dates[theirs], theirs):
-                        best[key] = i * _SLOT + position
-                        won[position] = True
-                        won_in[holder // _SLOT][holder % _SLOT] = False
+                other = pieces[order[holder // _SLOT]].rows
+                mine, theirs = rows.indices[position], other.indices[holder % _SLOT]
+                if (dates[mine], mine) < (dates[theirs], theirs):
+                    best[key] = turn * _SLOT + position
+                    won[position] = True
+                    won_in[order[holder // _SLOT]][holder % _SLOT] = False
         combined = []
         for piece, won in zip(pieces, won_in):
             kept, dropped = piece.rows.split(won)
