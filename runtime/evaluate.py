@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -130,6 +130,11 @@ class _Rows:
         if self._item_set is None:
             self._item_set = set(self.items)
         return self._item_set
+
+    def items_to_merge(self) -> Collection[str]:
+        """The items, to merge into a set: the set when one is remembered (sets merge faster), else
+        the items as gathered (making a set of them first would cost as much again)."""
+        return self.items if self._item_set is None else self._item_set
 
 
 @dataclass(slots=True)
@@ -403,7 +408,7 @@ class Evaluation:
         if found is None:
             found = set()
             for _, rows in self._matching(pattern):
-                found |= rows.item_set()
+                found.update(rows.items_to_merge())
             found.discard("")
             self._with_items[id(pattern)] = found
         return found
