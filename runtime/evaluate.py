@@ -44,7 +44,7 @@ ONE = Fraction(1)
 
 # what a row pattern can see of a Row without its dates, amounts or item (a Shape's names)
 _NAMES = attrgetter("unit", "event", "level", "publication", "form", "category", "tags")
-_SLOT = 1 << 32          # _combine_items packs (piece, position) into one int: piece * _SLOT + position
+_SLOT = 1 << 32          # _combine_items packs (turn, position) into one int: turn * _SLOT + position
 _COUNT = attrgetter("count")
 _NO_LENGTH = {None: -1}   # a blank 字数 compares as shorter than any length a pattern asks for
 

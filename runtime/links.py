@@ -47,7 +47,7 @@ def _find(first: dict, submitting: set, rows: LedgerRows, start: int) -> tuple[l
 
 def _items_dict() -> dict:
     """An empty item -> row dict, made for speed: it holds one key that is not a str (None -> -1,
-    left out of its values by `_firsts`). CPython keeps a dict whose keys are all str without their
+    left out of its values by `_firsts`; it stays first, since nothing is taken out of these dicts). CPython keeps a dict whose keys are all str without their
     hashes, and reads other keys' strings to tell them apart, each a cache miss in a big dict; with
     the hashes kept beside the keys, 236,000 scattered item codes are registered in two thirds of
     the time."""
