@@ -200,3 +200,52 @@ def test_gathering_a_column_takes_each_index_in_order(indices):
     column = [f"信息{i}" for i in range(31)]
     assert list(_gather(column, sorted(indices))) == [column[i] for i in sorted(indices)]
     assert list(_gather(column, indices)) == [column[i] for i in indices]
+
+
+@st.composite
+def _combining(draw):
+    """Rows with dates and items (some blank), and pieces of them with a base each, for 取最高 or 只计一次."""
+    from datetime import date, timedelta
+
+    size = draw(st.integers(1, 14))
+    dates = [date(2020, 1, 1) + timedelta(days=draw(st.integers(0, 3))) for _ in range(size)]
+    items = [draw(st.sampled_from(["", "A", "B", "C"])) for _ in range(size)]
+    pieces = []
+    for _ in range(draw(st.integers(0, 6))):
+        rows = draw(st.lists(st.integers(0, size - 1), unique=True, min_size=1, max_size=size))
+        if draw(st.booleans()):
+            rows.sort()              # an escalated piece's rows are in date order, others in ledger order
+        pieces.append((rows, Fraction(draw(st.sampled_from([0, 1, 2, 4, -1])))))
+    return dates, items, draw(st.sampled_from(["max", "once"])), pieces
+
+
+@settings(max_examples=400, deadline=None)
+@given(_combining())
+def test_item_combination_keeps_each_items_best_row(case):
+    """取最高 keeps an item's row with the highest base, then the earliest date, then the earliest place
+    in the ledger; 只计一次 the earliest; a row without an item is an item of its own."""
+    from types import SimpleNamespace
+
+    from govrule.runtime.evaluate import Evaluation, _Piece, _Rows
+
+    dates, items, mode, pieces = case
+    ledger = SimpleNamespace(dates=dates, items=items)
+    made = [_Piece(SimpleNamespace(), _Rows(list(rows), ledger), base) for rows, base in pieces]
+    combined = Evaluation._combine_items(SimpleNamespace(ledger=ledger), SimpleNamespace(item_mode=mode), made)
+
+    best = {}
+    for order, (rows, base) in enumerate(pieces):
+        for index in rows:
+            rank = (-base if mode == "max" else 0, dates[index], index, order)
+            key = items[index] or ~index
+            best[key] = min(best.get(key, rank), rank)
+    winners = {(order, index) for _, _, index, order in best.values()}
+    expected = []
+    for order, (rows, base) in enumerate(pieces):
+        kept = [index for index in rows if (order, index) in winners]
+        dropped = [index for index in rows if (order, index) not in winners]
+        expected += [(order, kept, True)] * bool(kept) + [(order, dropped, False)] * bool(dropped)
+    run_order = {id(piece.run): order for order, piece in enumerate(made)}
+    assert [(run_order[id(p.run)], p.rows.indices, p.kept) for p in combined] == expected
+    for piece in combined:
+        assert list(piece.rows.items) == [items[i] for i in piece.rows.indices]
