@@ -47,15 +47,22 @@ def _find(first: dict, submitting: set, rows: LedgerRows, start: int) -> tuple[l
 
 def _items_dict() -> dict:
     """An empty item -> row dict, made for speed: it holds one key that is not a str (None -> -1,
-    left out of its values by `_firsts`; it stays first, since nothing is taken out of these dicts). CPython keeps a dict whose keys are all str without their
-    hashes, and reads other keys' strings to tell them apart, each a cache miss in a big dict; with
-    the hashes kept beside the keys, 236,000 scattered item codes are registered in two thirds of
-    the time."""
+    left out of its values by `_firsts`; it stays first, since nothing is taken out of these
+    dicts). CPython keeps a dict whose keys are all str without their hashes, and reads other
+    keys' strings to tell them apart, each a cache miss in a big dict; with the hashes kept beside
+    the keys, 236,000 scattered item codes are registered in two thirds of the time."""
     return {None: -1}
 
 
 def _firsts(first: dict) -> array:
+    """The rows an _items_dict holds, without its first key's."""
     return array("i", islice(first.values(), 1, None))
+
+
+def _takers(derived: dict) -> Memo:
+    """报送 shape -> its _Taker, each deriving its shapes into `derived` (shared, so that equal
+    derived shapes are one object)."""
+    return Memo(lambda source: _Taker(source, derived))
 
 
 class PartLinks:
@@ -77,8 +84,7 @@ class PartLinks:
         """The part's shapes as its own links leave them, None for rows still waiting, to group the part
         by (see grouping). The parent, applying the same links, derives the same shapes (_Taker):
         one of its own for each of these."""
-        derived: dict = {}
-        takers = Memo(lambda source: _Taker(source, derived))
+        takers = _takers({})
         linked = shapes.copy()
         taken = map(dict.__getitem__, map(takers.__getitem__, map(shapes.__getitem__, self.sources)),
                     map(shapes.__getitem__, self.settled))
@@ -96,9 +102,7 @@ class ItemLinks:
         self.submitting = submitting                   # the shapes of 报送 rows, as the reader makes them
         self.first: dict[str, int] = _items_dict()     # item -> index of its first 报送 row
         self.later: list[_Later] = []                  # parts taken in whose first 报送 rows are not in `first` yet
-        self.derived: dict[tuple, Shape] = {}
-        derived = self.derived          # not self: a cycle would keep every row's entry alive for the collector
-        self.takers = Memo(lambda source: _Taker(source, derived))   # 报送 shape -> its _Taker
+        self.takers = _takers({})                      # 报送 shape -> its _Taker
         self.outside_shapes: dict[tuple, Shape] = {}   # (unit, 类别, 标记) of 报送 rows outside the period
         self.waiting: list[int] = []                   # rows whose 报送 row was not read yet
         self.mismatched: list[tuple[int, str]] = []    # (row, the 报送 row's unit)

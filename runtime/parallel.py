@@ -56,8 +56,8 @@ def workers() -> int:
 
 def side_by_side(parts: list, work, own):
     """own(parts[0]), a generator that yields at least once, here while work(part), a generator, runs
-    for every other part in a forked child; what own yields first is sent into each child's work after its first result, and
-    own then runs to its end. Yields (part, results) in order, after own is done: `results` iterates
+    for every other part in a forked child; what own yields first is sent into each child's work
+    after its first result, and own then runs to its end. Yields (part, results) in order, after own is done: `results` iterates
     over what the child's work yielded, each read when asked for, and ends early where the child
     failed (a part whose first result never comes is the caller's to do). Ask for what you want
     before moving on to the next part: a child is stopped then. However this ends (an error here,

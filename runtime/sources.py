@@ -30,6 +30,7 @@ STRETCH = 65536          # bytes of a file whose encoding shows (see _encoding_o
 JUDGED = 1 << 20         # bytes decoded at a time to judge a whole file's encoding
 MAPPED_BYTES = 4_000_000   # a CSV file this big is mapped into memory, not read (see _contents)
 BROKEN = "\ufffd"        # what a byte in no known encoding decodes to
+READABLE_PER_BROKEN = 4   # damaged UTF-8 stays UTF-8 with this many readable characters to each bad byte
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
@@ -149,9 +150,9 @@ def decode(data: bytes) -> tuple[str, str, bool]:
 
 
 def _mostly_readable(text: str) -> bool:
-    """Whether UTF-8 text with bytes replaced has at least four readable non-ASCII characters to
-    each replaced one."""
-    return _readable(text) >= 4 * text.count(BROKEN)
+    """Whether UTF-8 text with bytes replaced has at least READABLE_PER_BROKEN readable non-ASCII
+    characters to each replaced one."""
+    return _readable(text) >= READABLE_PER_BROKEN * text.count(BROKEN)
 
 
 def _readable(text: str) -> int:
@@ -178,9 +179,9 @@ def _encoding_of(data: bytes) -> str:
         damaged, start, codec = damaged or bad, cut, "utf-8"
         readable, broken = readable + _readable(text), broken + text.count(BROKEN)
         # a readable character takes two bytes or more: past this, the rest cannot make the file UTF-8
-        if damaged and readable + (len(data) - start) // 2 < 4 * broken:
+        if damaged and readable + (len(data) - start) // 2 < READABLE_PER_BROKEN * broken:
             return "GB18030"
-    return "UTF-8" if not damaged or readable >= 4 * broken else "GB18030"
+    return "UTF-8" if not damaged or readable >= READABLE_PER_BROKEN * broken else "GB18030"
 
 
 def _damage(cells: list[str]) -> Problem | None:
